@@ -1,0 +1,164 @@
+"""Build the book: validate the data, execute the chapter notebooks with papermill, render with Jupyter Book.
+
+Everything is written to a fresh folder under ``_build/builds/``; ``_build/book`` is a symlink that is
+switched to the new build only when it completed, so a failed or interrupted build leaves the previous
+book in place.
+
+    python -m mscreview.build [--output _build]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+
+from .params import PARAMS_FILE, REPO_ROOT, load_params
+from .validate import validation_problems
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+BOOK_DIR = REPO_ROOT / "book"
+CONFIG_FILE = REPO_ROOT / "_config.yml"
+KERNEL = "python3"
+HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
+
+
+class BuildError(Exception):
+    pass
+
+
+def chapter_notebooks() -> list[Path]:
+    return sorted(NOTEBOOK_DIR.glob("*.md"))
+
+
+def declared_parameters(notebook: nbformat.NotebookNode) -> list[str]:
+    """Names assigned in the cell tagged ``parameters``."""
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    return [line.split("=")[0].strip() for line in cell.source.splitlines()
+            if "=" in line and not line.lstrip().startswith("#")]
+
+
+def injected_values(names: list[str], params: dict, params_file: Path) -> dict:
+    """The values of params.yaml a notebook declares, plus the parameters file itself."""
+    values = {"params_file": str(params_file)}
+    for name in names:
+        if name != "params_file":
+            values[name] = params[name]
+    return values
+
+
+def tag_for_readers(notebook: nbformat.NotebookNode) -> None:
+    """Readers see prose and results: parameter cells removed, code folded behind a toggle."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = set(cell.metadata.get("tags", []))
+        if tags & HIDDEN_CELL_TAGS:
+            tags.add("remove-cell")
+        elif not tags & {"remove-cell", "remove-input", "hide-output", "show-input"}:
+            tags.add("hide-input")
+        cell.metadata["tags"] = sorted(tags)
+        # volatile execution metadata would make two builds of the same inputs differ
+        cell.metadata.pop("execution", None)
+        cell.metadata.get("papermill", {}).clear()
+    notebook.metadata.get("papermill", {}).clear()
+
+
+def execute_chapter(source: Path, target: Path, params: dict, params_file: Path) -> Path:
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    unexecuted = target.with_suffix(".input.ipynb")
+    nbformat.write(notebook, unexecuted)
+    papermill.execute_notebook(
+        str(unexecuted), str(target), kernel_name=KERNEL, cwd=str(target.parent), progress_bar=False,
+        parameters=injected_values(declared_parameters(notebook), params, params_file),
+    )
+    unexecuted.unlink()
+    executed = nbformat.read(target, as_version=4)
+    tag_for_readers(executed)
+    nbformat.write(executed, target)
+    return target
+
+
+def stage_sources(stage: Path, params: dict) -> None:
+    shutil.copy(CONFIG_FILE, stage / "_config.yml")
+    for page in BOOK_DIR.iterdir():
+        if page.is_file():
+            shutil.copy(page, stage / page.name)
+    data_dir = Path(params["data_dir"])
+    shutil.copy(data_dir / "references.bib", stage / "references.bib")
+    # the written protocol is part of the repository, whatever data folder a build reads
+    shutil.copy(REPO_ROOT / "data" / "eligibility.md", stage / "eligibility.md")
+    shutil.copy(REPO_ROOT / "data" / "extraction" / "RULES.md", stage / "extraction_rules.md")
+
+
+def run_jupyter_book(stage: Path) -> None:
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--builder", "html",
+               "--warningiserror", "--keep-going", "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+    if result.returncode != 0:
+        raise BuildError("Jupyter Book failed:\n" + result.stdout[-6000:] + result.stderr[-6000:])
+
+
+def publish(new_build: Path, output: Path) -> None:
+    """Point ``output/book`` at the new build in one atomic rename, then drop the older builds."""
+    link = output / "book"
+    tmp_link = output / f".book-{os.getpid()}"
+    tmp_link.unlink(missing_ok=True)
+    tmp_link.symlink_to(new_build.relative_to(output))
+    os.replace(tmp_link, link)
+    for old in (output / "builds").iterdir():
+        if old != new_build:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> Path:
+    params = load_params(params_file)
+    problems = validation_problems(params["data_dir"], params)
+    if problems:
+        raise BuildError("The data do not validate; the book was not rebuilt:\n" + "\n".join(map(str, problems)))
+    (output / "builds").mkdir(parents=True, exist_ok=True)
+    new_build = Path(tempfile.mkdtemp(prefix="build-", dir=output / "builds"))
+    try:
+        stage = new_build / "source"
+        (stage / "notebooks").mkdir(parents=True)
+        stage_sources(stage, params)
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            jobs = [pool.submit(execute_chapter, nb, stage / "notebooks" / f"{nb.stem}.ipynb", params, params_file)
+                    for nb in chapter_notebooks()]
+            for job in jobs:
+                job.result()
+        run_jupyter_book(stage)
+        shutil.move(stage / "_build" / "html", new_build / "html")
+        shutil.rmtree(stage / "_build")
+    except BaseException:
+        shutil.rmtree(new_build, ignore_errors=True)
+        raise
+    publish(new_build, output)
+    return output / "book"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "_build", help="build folder (default _build)")
+    parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="parameters file (default params.yaml)")
+    args = parser.parse_args(argv)
+    try:
+        book = build(args.output.resolve(), args.params.resolve())
+    except (BuildError, papermill.PapermillExecutionError) as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"book built: {book / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

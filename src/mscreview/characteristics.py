@@ -1,0 +1,55 @@
+"""Characteristics of the included studies."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .tables import cite
+
+DESIGN_LABELS = {
+    "rct": "Randomized trial",
+    "controlled_non_randomized": "Non-randomized controlled",
+    "single_arm_trial": "Single-arm trial",
+    "cohort": "Cohort",
+    "case_series": "Case series",
+}
+
+
+def label(value: str | None) -> str | None:
+    """A controlled-vocabulary value as words (``umbilical_cord`` -> ``umbilical cord``)."""
+    if value is None or pd.isna(value):
+        return None
+    return DESIGN_LABELS.get(value, str(value).replace("_", " "))
+
+
+def characteristics_table(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per study, in publication order, with the study cited."""
+    s = studies.sort_values(["year", "study_id"], kind="stable")
+    return pd.DataFrame({
+        "Study": [cite(i) for i in s["study_id"]],
+        "Design": s["design"].map(label),
+        "Country": s["country"],
+        "Patients": s["n_patients"],
+        "Setting": s["setting"].map(label),
+        "Disease": s["diseases"],
+        "Graft / donor": [" / ".join(x for x in (label(g), label(d)) if x) or None
+                          for g, d in zip(s["graft_source"], s["donor_type"])],
+        "MSC source": s["msc_source"].map(label),
+        "MSC dose": s["msc_dose"],
+        "Route": s["route"].map(label),
+        "Timing": s["timing"],
+    })
+
+
+def studies_by(studies: pd.DataFrame, column: str) -> pd.Series:
+    """Number of studies per value of a column, missing values counted as 'not reported'."""
+    values = studies[column].map(label).fillna("not reported") if column != "year" else studies[column]
+    counts = values.value_counts()
+    return counts.sort_index() if column == "year" else counts
+
+
+def patients_total(studies: pd.DataFrame) -> int:
+    return int(studies["n_patients"].sum())
+
+
+def studies_missing(studies: pd.DataFrame, column: str) -> list[str]:
+    return sorted(studies.loc[studies[column].isna(), "study_id"])

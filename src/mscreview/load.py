@@ -1,0 +1,37 @@
+"""Load the validated evidence base as typed pandas frames."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .validate import resource_paths, schema_of, validate
+
+PANDAS_TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "date": "string"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    search_log: pd.DataFrame
+    screening: pd.DataFrame
+    studies: pd.DataFrame
+    outcomes: pd.DataFrame
+    safety: pd.DataFrame
+    provenance: pd.DataFrame
+    extraction_discrepancies: pd.DataFrame
+
+
+def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:
+    """One data file, each column typed as its schema says (empty cells are missing values)."""
+    resource = next(r for r in schema_of(data_dir)["resources"] if r["name"] == name)
+    dtypes = {f["name"]: PANDAS_TYPES[f["type"]] for f in resource["schema"]["fields"]}
+    frame = pd.read_csv(Path(data_dir) / resource["path"], dtype="string", keep_default_na=False)
+    frame = frame.replace("", pd.NA)
+    return frame.astype(dtypes)
+
+
+def load_evidence(data_dir: Path | str, params: dict) -> Evidence:
+    """Validate, then load, every data file; raises ``DataError`` on a bad file."""
+    validate(data_dir, params)
+    return Evidence(**{name: read_table(data_dir, name) for name in resource_paths(data_dir)})

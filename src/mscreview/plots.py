@@ -1,0 +1,101 @@
+"""Every figure of the book, in one style set once (colour-blind-safe palette, readable at phone width)."""
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import FancyBboxPatch
+
+from .prisma import ARMS, REASON_LABELS
+
+PALETTE = sns.color_palette("colorblind")
+ARM_COLOURS = {"msc": PALETTE[0], "control": PALETTE[1]}
+
+
+def use_book_style() -> None:
+    """The one plot style of the book; deterministic SVG/PNG output (no dates, fixed hash salt)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, context="notebook")
+    matplotlib.rcParams.update({
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "svg.hashsalt": "msc-review",
+        "font.family": "DejaVu Sans",
+        "axes.titleweight": "bold",
+    })
+
+
+def studies_bar(counts: pd.Series, title: str, xlabel: str):
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.bar([str(i) for i in counts.index], counts.values, color=PALETTE[0])
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Studies")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.tick_params(axis="x", rotation=45 if len(counts) > 6 else 0)
+    fig.tight_layout()
+    return fig
+
+
+def engraftment_dot_plot(neut: pd.DataFrame, plt_arms: pd.DataFrame):
+    """Days to engraftment per study and arm; filled circles MSC arms, open squares control arms."""
+    panels = [("Neutrophil engraftment", neut), ("Platelet engraftment", plt_arms)]
+    order = sorted(set(neut["study_id"]) | set(plt_arms["study_id"]),
+                   key=lambda s: (pd.concat([neut, plt_arms]).set_index("study_id").loc[[s], "year"].iloc[0], s),
+                   reverse=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8, 0.32 * len(order) + 1.6), sharey=True)
+    for ax, (title, arms) in zip(axes, panels):
+        for arm, marker, face in (("msc", "o", ARM_COLOURS["msc"]), ("control", "s", "none")):
+            rows = arms[arms["arm"] == arm]
+            ax.scatter(rows["days"].astype(float), [order.index(s) for s in rows["study_id"]], marker=marker,
+                       facecolors=face, edgecolors=ARM_COLOURS[arm], s=36, label="MSC arm" if arm == "msc" else "Control arm",
+                       zorder=3)
+        ax.set_title(title)
+        ax.set_xlabel("Days (median or mean as reported)")
+        ax.set_xlim(left=0)
+    axes[0].set_yticks(range(len(order)), order)
+    axes[0].set_ylim(-0.7, len(order) - 0.3)
+    axes[1].legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _box(ax, x, y, text, width=0.36, height=0.085):
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                boxstyle="round,pad=0.006", facecolor="white", edgecolor="0.2", linewidth=1))
+    ax.text(x, y, text, ha="center", va="center", fontsize=8.5, wrap=True)
+
+
+def _arrow(ax, start, end):
+    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "0.3", "lw": 1})
+
+
+def prisma_flow_figure(counts: dict, reasons: pd.DataFrame):
+    """The PRISMA 2020 flow diagram (two arms: databases and citation searching)."""
+    fig, ax = plt.subplots(figsize=(9, 9.5))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    stage_y = {"identified": 0.92, "screened": 0.74, "sought": 0.58, "assessed": 0.42, "included": 0.12}
+    for column, (arm, label) in zip((0.25, 0.75), ARMS.items()):
+        c = counts["arms"][arm]
+        _box(ax, column, stage_y["identified"], f"{label}\nrecords identified (n = {c['identified']})\n"
+             f"duplicates removed (n = {c['duplicates']})")
+        _box(ax, column, stage_y["screened"], f"Records screened (n = {c['screened']})\n"
+             f"excluded on title/abstract (n = {c['excluded_screening']})")
+        _box(ax, column, stage_y["sought"], f"Reports sought for retrieval (n = {c['sought']})\n"
+             f"not retrieved (n = {c['not_retrieved']})")
+        _box(ax, column, stage_y["assessed"], f"Reports assessed for eligibility (n = {c['assessed']})\n"
+             f"excluded (n = {c['excluded_full_text']}), reasons below")
+        for upper, lower in (("identified", "screened"), ("screened", "sought"), ("sought", "assessed")):
+            _arrow(ax, (column, stage_y[upper] - 0.05), (column, stage_y[lower] + 0.05))
+        _arrow(ax, (column, stage_y["assessed"] - 0.05), (0.5, stage_y["included"] + 0.06))
+    full_text = reasons.drop(index=[REASON_LABELS["not_retrieved"]], errors="ignore")
+    reason_lines = "\n".join(f"{reason}: {int(row['Total'])}" for reason, row in full_text.iterrows())
+    ax.text(0.5, 0.27, reason_lines or "no report excluded after assessment", ha="center", va="center",
+            fontsize=7.5, color="0.25")
+    _box(ax, 0.5, stage_y["included"], f"Studies included in review (n = {counts['included_studies']})\n"
+         f"reports of included studies (n = {counts['included_reports']})", width=0.5)
+    for y, stage in ((0.92, "Identification"), (0.66, "Screening"), (0.12, "Included")):
+        ax.text(0.005, y, stage, rotation=90, ha="left", va="center", fontsize=9, fontweight="bold", color="0.35")
+    return fig

@@ -1,0 +1,296 @@
+"""Validation of every data file against ``data/datapackage.json`` plus the checks a schema cannot express.
+
+A problem names the file, the line (the header is line 1), the column, the value and what was expected.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import frictionless
+import pandas as pd
+
+PACKAGE_FILE = "datapackage.json"
+BIBLIOGRAPHY_FILE = "references.bib"
+EXTRACTED_TABLES = ("studies", "outcomes", "safety")
+MAX_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f', column "{self.column}"'
+        got = "" if self.value is None else f'value "{self.value}": '
+        return f"{where}: {got}{self.expected}"
+
+
+class DataError(Exception):
+    """Raised when the evidence base does not validate; the message lists every problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def schema_of(data_dir: Path | str) -> dict:
+    return json.loads((Path(data_dir) / PACKAGE_FILE).read_text(encoding="utf-8"))
+
+
+def resource_paths(data_dir: Path | str) -> dict[str, Path]:
+    return {r["name"]: Path(data_dir) / r["path"] for r in schema_of(data_dir)["resources"]}
+
+
+def _display(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def _encoding_problems(path: Path) -> list[Problem]:
+    raw = path.read_bytes()
+    problems = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(Problem(_display(path), 1, None, None,
+                                "starts with a byte-order mark; expected plain UTF-8 without BOM"))
+    if b"\r\n" in raw:
+        line = raw[: raw.index(b"\r\n")].count(b"\n") + 1
+        problems.append(Problem(_display(path), line, None, None,
+                                "has Windows line endings (CRLF); expected Unix line endings (LF)"))
+    return problems
+
+
+def _expected_from_frictionless(error, field_types: dict[str, str]) -> str:
+    note = error.note
+    kind = type(error).__name__
+    if kind == "TypeError":
+        return f"expected a value of type {field_types.get(error.field_name, '?')}"
+    if kind == "ConstraintError":
+        match = re.match(r'constraint "(\w+)" is "(.*)"', note)
+        if match and match.group(1) == "enum":
+            return "expected one of: " + ", ".join(_enum_values(match.group(2)))
+        if match:
+            return f"expected {match.group(1)} {match.group(2)}"
+        return f"expected: {note}"
+    if kind == "PrimaryKeyError":
+        return f"duplicate key ({note})"
+    if kind == "ForeignKeyError":
+        return f"unknown reference: {note}"
+    if kind in ("MissingLabelError", "ExtraLabelError", "IncorrectLabelError", "BlankLabelError",
+                "DuplicateLabelError"):
+        return f"header does not match the schema ({kind.removesuffix('Error')}: {note or error.message})"
+    return error.message
+
+
+def _enum_values(text: str) -> list[str]:
+    """Turn frictionless's "['a', 'b']" note into a list without eval()."""
+    return re.findall(r"'([^']*)'", text)
+
+
+def _schema_problems(data_dir: Path) -> list[Problem]:
+    package_path = data_dir / PACKAGE_FILE
+    if not package_path.exists():
+        return [Problem(_display(package_path), None, None, None, "data dictionary is missing")]
+    descriptor = schema_of(data_dir)
+    problems: list[Problem] = []
+    present = []
+    for resource in descriptor["resources"]:
+        path = data_dir / resource["path"]
+        if not path.exists():
+            problems.append(Problem(_display(path), None, None, None, "file is missing"))
+            continue
+        encoding = _encoding_problems(path)
+        problems += encoding
+        if not encoding:
+            present.append(resource)
+    if problems:
+        return problems
+    package = frictionless.Package(dict(descriptor, resources=present), basepath=str(data_dir))
+    report = package.validate()
+    for task in report.tasks:
+        path = data_dir / task.place
+        resource = next(r for r in present if r["name"] == task.name)
+        field_types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+        for error in task.errors:
+            line = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None) or getattr(error, "label", None)
+            if type(error).__name__ in ("PrimaryKeyError", "ForeignKeyError"):
+                keys = resource["schema"].get("primaryKey", [])
+                if type(error).__name__ == "ForeignKeyError":
+                    keys = re.findall(r'for "([^"]+)"', error.note)[:1] or keys
+                column = ", ".join(keys)
+            cell = getattr(error, "cell", None)
+            problems.append(Problem(_display(path), line, column, cell or None,
+                                    _expected_from_frictionless(error, field_types)))
+    return problems
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _line(index: int) -> int:
+    return index + 2  # header is line 1
+
+
+def _screening_problems(screening: pd.DataFrame, studies: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    ids = set(screening["record_id"])
+    for i, row in screening.iterrows():
+        decision = row["decision"]
+        if (decision == "duplicate") != bool(row["duplicate_of"]):
+            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"] or None,
+                                    "expected a record_id exactly when decision is duplicate"))
+        if row["duplicate_of"] and row["duplicate_of"] not in ids:
+            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"],
+                                    "expected the record_id of another record in this file"))
+        if row["duplicate_of"] == row["record_id"]:
+            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"],
+                                    "a record cannot be a duplicate of itself"))
+        excluded = decision in ("excluded_title_abstract", "excluded_full_text", "not_retrieved")
+        if excluded != bool(row["exclusion_reason"]):
+            problems.append(Problem(file, _line(i), "exclusion_reason", row["exclusion_reason"] or None,
+                                    "expected a reason code exactly when the record is excluded or not retrieved"))
+        included = decision == "included"
+        for column in ("study_id", "report_role"):
+            if included != bool(row[column]):
+                problems.append(Problem(file, _line(i), column, row[column] or None,
+                                        f"expected a {column} exactly when decision is included"))
+    included = screening[screening["decision"] == "included"]
+    for study_id in studies["study_id"]:
+        roles = included.loc[included["study_id"] == study_id, "report_role"].tolist()
+        if roles.count("primary") != 1:
+            problems.append(Problem(file, None, "report_role", study_id,
+                                    f"expected exactly one included primary report for study {study_id}, "
+                                    f"found {roles.count('primary')}"))
+    return problems
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text not in ("", None) else None
+
+
+def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    study_n = dict(zip(studies["study_id"], studies["n_patients"]))
+    for i, row in outcomes.iterrows():
+        arm_n = _number(row["n_patients"])
+        for lineage in ("neut", "plt"):
+            evaluable = _number(row[f"{lineage}_n_evaluable"])
+            engrafted = _number(row[f"{lineage}_n_engrafted"])
+            if engrafted is not None and evaluable is not None and engrafted > evaluable:
+                problems.append(Problem(file, _line(i), f"{lineage}_n_engrafted", row[f"{lineage}_n_engrafted"],
+                                        f"expected at most {lineage}_n_evaluable ({row[f'{lineage}_n_evaluable']})"))
+            for column, count in ((f"{lineage}_n_evaluable", evaluable), (f"{lineage}_n_engrafted", engrafted)):
+                if count is not None and arm_n is not None and count > arm_n:
+                    problems.append(Problem(file, _line(i), column, row[column],
+                                            f"expected at most the arm's n_patients ({row['n_patients']})"))
+            days, low, high = (_number(row[f"{lineage}_{c}"]) for c in ("days", "low", "high"))
+            if days is not None and (row[f"{lineage}_statistic"] == "" or row[f"{lineage}_days_from"] == ""):
+                problems.append(Problem(file, _line(i), f"{lineage}_statistic", None,
+                                        "a days value needs its statistic and days_from"))
+            if low is not None and high is not None and low > high:
+                problems.append(Problem(file, _line(i), f"{lineage}_low", row[f"{lineage}_low"],
+                                        f"expected at most {lineage}_high ({row[f'{lineage}_high']})"))
+            if days is not None and row[f"{lineage}_statistic"] == "median" and row[f"{lineage}_interval"] in ("range", "iqr"):
+                if (low is not None and days < low) or (high is not None and days > high):
+                    problems.append(Problem(file, _line(i), f"{lineage}_days", row[f"{lineage}_days"],
+                                            f"expected the median inside its {row[f'{lineage}_interval']}"))
+            if (low is not None or high is not None) and not row[f"{lineage}_interval"]:
+                problems.append(Problem(file, _line(i), f"{lineage}_interval", None,
+                                        "low/high given without saying which interval they bound"))
+    arm_totals = outcomes.assign(n=pd.to_numeric(outcomes["n_patients"])).groupby("study_id")["n"].sum(min_count=1)
+    for study_id, total in arm_totals.items():
+        declared = _number(study_n.get(study_id, ""))
+        if declared is not None and pd.notna(total) and total > declared:
+            problems.append(Problem(file, None, "n_patients", str(int(total)),
+                                    f"the arms of {study_id} add up to more than the study's n_patients ({int(declared)})"))
+    return problems
+
+
+def _provenance_problems(data_dir: Path, tables: dict[str, pd.DataFrame], provenance: pd.DataFrame) -> list[Problem]:
+    descriptor = schema_of(data_dir)
+    needs = {r["name"]: [f["name"] for f in r["schema"]["fields"] if f.get("provenance")]
+             for r in descriptor["resources"] if r["name"] in EXTRACTED_TABLES}
+    located = set(zip(provenance["table"], provenance["row_key"], provenance["column"]))
+    cells = set()
+    problems = []
+    for table, frame in tables.items():
+        for i, row in frame.iterrows():
+            key = row_key(table, row)
+            for column in needs[table]:
+                if row[column] != "":
+                    cells.add((table, key, column))
+                    if (table, key, column) not in located:
+                        problems.append(Problem(f"data/{table}.csv", _line(i), column, row[column],
+                                                "expected a row in data/provenance.csv saying where this value was read"))
+    for i, row in provenance.iterrows():
+        if (row["table"], row["row_key"], row["column"]) not in cells:
+            problems.append(Problem("data/provenance.csv", _line(i), "row_key",
+                                    f"{row['table']}/{row['row_key']}/{row['column']}",
+                                    "expected a non-empty value in that table, row and column"))
+    return problems
+
+
+def row_key(table: str, row) -> str:
+    """The key a provenance row uses for a row of an extracted table."""
+    if table == "studies":
+        return row["study_id"]
+    if table == "outcomes":
+        return f"{row['study_id']}/{row['arm']}"
+    return row["safety_id"]
+
+
+def _bibliography_problems(data_dir: Path, studies: pd.DataFrame) -> list[Problem]:
+    path = data_dir / BIBLIOGRAPHY_FILE
+    if not path.exists():
+        return [Problem(_display(path), None, None, None, "bibliography is missing")]
+    keys = set(re.findall(r"@\w+\{([^,\s]+),", path.read_text(encoding="utf-8")))
+    return [Problem("data/studies.csv", _line(i), "study_id", study_id, f"expected an entry {study_id} in {BIBLIOGRAPHY_FILE}")
+            for i, study_id in studies["study_id"].items() if study_id not in keys]
+
+
+def _window_problems(studies: pd.DataFrame, params: dict) -> list[Problem]:
+    window = params["publication_window"]
+    problems = []
+    for i, row in studies.iterrows():
+        if not window["start"] <= int(row["year"]) <= window["end"]:
+            problems.append(Problem("data/studies.csv", _line(i), "year", row["year"],
+                                    f"expected a year from {window['start']} to {window['end']} (params.yaml)"))
+        if row["design"] not in params["designs_included"]:
+            problems.append(Problem("data/studies.csv", _line(i), "design", row["design"],
+                                    "expected one of the designs_included in params.yaml"))
+    return problems
+
+
+def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
+    """Every problem of the evidence base; an empty list means it is valid."""
+    data_dir = Path(data_dir)
+    problems = _schema_problems(data_dir)
+    if problems:
+        return problems  # cross-file checks assume well-typed files
+    paths = resource_paths(data_dir)
+    frames = {name: _read(path) for name, path in paths.items()}
+    studies = frames["studies"]
+    problems += _screening_problems(frames["screening"], studies, "data/screening.csv")
+    problems += _outcome_problems(frames["outcomes"], studies, "data/outcomes.csv")
+    problems += _provenance_problems(data_dir, {t: frames[t] for t in EXTRACTED_TABLES}, frames["provenance"])
+    problems += _bibliography_problems(data_dir, studies)
+    problems += _window_problems(studies, params)
+    return problems
+
+
+def validate(data_dir: Path | str, params: dict) -> None:
+    """Raise :class:`DataError` naming every problem, or return quietly."""
+    problems = validation_problems(data_dir, params)
+    if problems:
+        raise DataError(problems)

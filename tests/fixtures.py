@@ -1,0 +1,127 @@
+"""A small synthetic evidence base for tests; never real data, never in data/.
+
+``write_evidence`` writes a complete, valid data folder; tests then break one thing at a time.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
+COLUMNS = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in SCHEMA["resources"]}
+NEEDS_SOURCE = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("provenance")}
+                for r in SCHEMA["resources"]}
+
+SEARCH_LOG = [
+    {"search_id": "A01", "date": "2026-01-02", "strand": "A", "method": "database", "interface": "test index",
+     "query": "synthetic query one", "results_returned": "5"},
+    {"search_id": "C01", "date": "2026-01-03", "strand": "C", "method": "citation", "interface": "test index",
+     "query": "reference list of a synthetic review", "results_returned": "3"},
+]
+SCREENING = [
+    # database arm: 5 records -> 1 duplicate, 1 excluded on title, 1 excluded full text, 2 included (2 studies)
+    {"record_id": "R0001", "search_id": "A01", "title": "Alpha trial", "decision": "included", "study_id": "alpha2010", "report_role": "primary", "doi": "10.1000/alpha"},
+    {"record_id": "R0002", "search_id": "A01", "title": "Alpha trial", "decision": "duplicate", "duplicate_of": "R0001"},
+    {"record_id": "R0003", "search_id": "A01", "title": "Mouse study", "decision": "excluded_title_abstract", "exclusion_reason": "not_clinical"},
+    {"record_id": "R0004", "search_id": "A01", "title": "A review", "decision": "excluded_full_text", "exclusion_reason": "review_or_commentary"},
+    {"record_id": "R0005", "search_id": "A01", "title": "Beta series", "decision": "included", "study_id": "beta2015", "report_role": "primary", "pmid": "12345"},
+    # citation arm: 3 records -> 1 not retrieved, 1 included (new study), 1 secondary report of alpha
+    {"record_id": "R0006", "search_id": "C01", "title": "Lost report", "decision": "not_retrieved", "exclusion_reason": "not_retrieved"},
+    {"record_id": "R0007", "search_id": "C01", "title": "Gamma cohort", "decision": "included", "study_id": "gamma2020", "report_role": "primary"},
+    {"record_id": "R0008", "search_id": "C01", "title": "Alpha trial update", "decision": "included", "study_id": "alpha2010", "report_role": "secondary"},
+]
+STUDIES = [
+    {"study_id": "alpha2010", "first_author": "Alpha", "year": "2010", "title": "Alpha trial", "full_text_read": "yes",
+     "design": "rct", "control_type": "randomized", "setting": "co_transplantation", "n_patients": "20",
+     "msc_source": "bone_marrow", "route": "intravenous", "authors_conclusion_engraftment": "improved",
+     "msc_safety_statement": "none_observed", "msc_related_serious_ae_n": "0", "doi": "10.1000/alpha"},
+    {"study_id": "beta2015", "first_author": "Beta", "year": "2015", "title": "Beta series", "full_text_read": "no",
+     "design": "case_series", "control_type": "none", "setting": "poor_graft_function", "n_patients": "10",
+     "msc_source": "umbilical_cord", "route": "intravenous", "authors_conclusion_engraftment": "unclear",
+     "msc_safety_statement": "events_reported", "pmid": "12345"},
+    {"study_id": "gamma2020", "first_author": "Gamma", "year": "2020", "title": "Gamma cohort", "full_text_read": "yes",
+     "design": "controlled_non_randomized", "control_type": "historical", "setting": "co_transplantation",
+     "n_patients": "30", "msc_source": "umbilical_cord", "route": "intravenous",
+     "authors_conclusion_engraftment": "improved"},
+]
+OUTCOMES = [
+    {"study_id": "alpha2010", "arm": "msc", "n_patients": "10", "neut_days_from": "transplant", "neut_days": "12",
+     "neut_statistic": "median", "neut_interval": "range", "neut_low": "9", "neut_high": "20", "neut_n_evaluable": "10",
+     "neut_n_engrafted": "10", "neut_threshold_per_l": "0.5", "plt_days_from": "transplant", "plt_days": "20",
+     "plt_statistic": "median", "plt_n_evaluable": "8", "plt_threshold_per_l": "20"},
+    {"study_id": "alpha2010", "arm": "control", "n_patients": "10", "neut_days_from": "transplant", "neut_days": "14",
+     "neut_statistic": "median", "neut_n_evaluable": "10", "neut_threshold_per_l": "0.5",
+     "plt_days_from": "transplant", "plt_days": "30", "plt_statistic": "median", "plt_threshold_per_l": "20"},
+    {"study_id": "beta2015", "arm": "msc", "n_patients": "10", "neut_days_from": "msc_infusion", "neut_days": "30",
+     "neut_statistic": "median", "plt_days_from": "msc_infusion", "plt_days": "40", "plt_statistic": "median"},
+    {"study_id": "gamma2020", "arm": "msc", "n_patients": "10", "neut_days_from": "transplant", "neut_days": "18",
+     "neut_statistic": "mean", "neut_sd": "3", "neut_n_evaluable": "10", "neut_threshold_per_l": "0.5",
+     "plt_days_from": "transplant", "plt_days": "35", "plt_statistic": "mean", "plt_n_evaluable": "9",
+     "plt_threshold_per_l": "50"},
+    {"study_id": "gamma2020", "arm": "control", "n_patients": "20", "neut_days_from": "transplant", "neut_days": "19",
+     "neut_statistic": "mean", "neut_n_evaluable": "20", "plt_days_from": "transplant", "plt_days": "50",
+     "plt_statistic": "mean", "plt_n_evaluable": "18"},
+]
+SAFETY = [
+    {"safety_id": "beta2015-1", "study_id": "beta2015", "event": "infusion_reaction", "n_patients": "1",
+     "severity": "mild", "attribution": "related", "description": "transient fever"},
+]
+
+
+def _row_key(table: str, row: dict) -> str:
+    if table == "studies":
+        return row["study_id"]
+    if table == "outcomes":
+        return f"{row['study_id']}/{row['arm']}"
+    return row["safety_id"]
+
+
+def provenance_rows(tables: dict[str, list[dict]]) -> list[dict]:
+    rows = []
+    for table in ("studies", "outcomes", "safety"):
+        for row in tables[table]:
+            for column in COLUMNS[table]:
+                if column in NEEDS_SOURCE[table] and row.get(column, "") != "":
+                    rows.append({"table": table, "row_key": _row_key(table, row), "column": column,
+                                 "report": "doi:10.1000/synthetic", "location": "Table 1"})
+    return rows
+
+
+def write_table(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})
+
+
+def write_evidence(folder: Path, **tables: list[dict]) -> Path:
+    """Write a valid synthetic evidence base to ``folder``; keyword arguments replace whole tables."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
+            "safety": SAFETY, "extraction_discrepancies": []}
+    data.update(tables)
+    data.setdefault("provenance", None)
+    if data["provenance"] is None:
+        data["provenance"] = provenance_rows(data)
+    shutil.copy(REPO / "data" / "datapackage.json", folder / "datapackage.json")
+    for resource in SCHEMA["resources"]:
+        write_table(folder / resource["path"], COLUMNS[resource["name"]], data[resource["name"]])
+    bib = "".join(f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
+                  f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in data["studies"])
+    (folder / "references.bib").write_text(bib, encoding="utf-8")
+    return folder
+
+
+def write_params(path: Path, data_dir: Path) -> Path:
+    """A params.yaml like the repository's, pointing at another data folder."""
+    import yaml
+
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["data_dir"] = str(data_dir)
+    params["published_claims"] = str(REPO / "data" / "published_claims.yaml")
+    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    return path
