@@ -1,0 +1,33 @@
+# The only entry points: make book, make test (and make clean, make lock).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test env lock clean
+
+# The environment is (re)created whenever the pinned dependencies change.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+env: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/python -m mscreview.build
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Re-resolve the full lock after changing requirements.txt.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -r requirements.txt
+	( echo "# Full lock of the environment that requirements.txt resolves to (pip freeze, Python 3.11)."; \
+	  echo "# Regenerate with: make lock"; .venv-lock/bin/pip freeze --exclude-editable ) > constraints.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf _build test-output

@@ -1,0 +1,216 @@
+"""Double extraction: compare the two independent passes, log disagreements, write the agreed values.
+
+    python -m mscreview.extraction compare     # report agreement, add disagreements to the log
+    python -m mscreview.extraction import      # add studies whose disagreements are all resolved
+
+A study's rows are written once, when both passes exist and every disagreement has a resolved value;
+after that the CSV rows are the data and this tool never overwrites them.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import yaml
+
+from .params import REPO_ROOT
+from .validate import schema_of
+
+EXTRACTION_DIR = REPO_ROOT / "data" / "extraction"
+PASSES = ("pass1", "pass2")
+LINEAGE_PREFIX = {"neutrophil": "neut", "platelet": "plt"}
+ARM_RENAMES = {"overall_survival_percent": "os_percent", "overall_survival_months": "os_months"}
+Cell = tuple[str, str, str]  # (table, row_key, column)
+
+
+def _field(pair) -> tuple[object, str | None]:
+    if isinstance(pair, dict):
+        return pair.get("value"), pair.get("where")
+    return None, None
+
+
+def flatten(form: dict) -> dict[Cell, tuple[object, str | None]]:
+    """Every (table, row_key, column) of one extraction form with its value and where it was read."""
+    study_id = form["study_id"]
+    cells: dict[Cell, tuple[object, str | None]] = {}
+    for column, pair in (form.get("study") or {}).items():
+        cells[("studies", study_id, column)] = _field(pair)
+    for arm in form.get("arms") or []:
+        key = f"{study_id}/{arm['arm']}"
+        for column, pair in arm.items():
+            if column == "arm":
+                continue
+            if column in LINEAGE_PREFIX:
+                for sub, subpair in (pair or {}).items():
+                    cells[("outcomes", key, f"{LINEAGE_PREFIX[column]}_{sub}")] = _field(subpair)
+            else:
+                cells[("outcomes", key, ARM_RENAMES.get(column, column))] = _field(pair)
+    events = sorted(form.get("safety_events") or [], key=lambda e: str(_field(e.get("event"))[0]))
+    for number, event in enumerate(events, start=1):
+        for column, pair in event.items():
+            cells[("safety", f"{study_id}-{number}", column)] = _field(pair)
+    return {cell: vw for cell, vw in cells.items() if vw[0] is not None and vw[0] != ""}
+
+
+def normalise(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{float(value):g}"
+    text = str(value).strip()
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return " ".join(text.lower().split())
+
+
+def load_form(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def compare_forms(first: dict, second: dict) -> tuple[int, list[dict]]:
+    """(cells compared, disagreements). A cell is compared when either pass gave a value."""
+    a, b = flatten(first), flatten(second)
+    disagreements = []
+    cells = sorted(set(a) | set(b))
+    for cell in cells:
+        va, vb = a.get(cell, (None, None))[0], b.get(cell, (None, None))[0]
+        if va is None or vb is None or normalise(va) != normalise(vb):
+            disagreements.append({"study_id": first["study_id"], "table": cell[0], "row_key": cell[1],
+                                  "column": cell[2], "pass1_value": "" if va is None else str(va),
+                                  "pass2_value": "" if vb is None else str(vb)})
+    return len(cells), disagreements
+
+
+def paired_studies(extraction_dir: Path = EXTRACTION_DIR) -> list[str]:
+    names = [{p.stem for p in (extraction_dir / name).glob("*.yaml")} for name in PASSES]
+    return sorted(names[0] & names[1])
+
+
+def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR) -> dict:
+    """Cells compared and cells on which both passes agreed, over the given studies."""
+    compared = disagreed = 0
+    for study_id in study_ids:
+        n, diffs = compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+        compared += n
+        disagreed += len(diffs)
+    return {"studies": len(study_ids), "cells": compared, "agreed": compared - disagreed,
+            "rate": (compared - disagreed) / compared if compared else float("nan")}
+
+
+def _read_csv(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
+
+
+def _columns(data_dir: Path) -> dict[str, list[str]]:
+    return {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in schema_of(data_dir)["resources"]}
+
+
+def log_disagreements(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> list[dict]:
+    """Add every new disagreement to the discrepancy log (unresolved); return the log."""
+    path = data_dir / "extraction_discrepancies.csv"
+    log = _read_csv(path)
+    known = {(r["study_id"], r["table"], r["row_key"], r["column"]) for r in log}
+    for study_id in paired_studies(extraction_dir):
+        _, diffs = compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+        log += [d for d in diffs if (d["study_id"], d["table"], d["row_key"], d["column"]) not in known]
+    log.sort(key=lambda r: (r["study_id"], r["table"], r["row_key"], r["column"]))
+    _write_csv(path, _columns(data_dir)["extraction_discrepancies"], log)
+    return log
+
+
+def _split_where(where: str) -> tuple[str, str]:
+    report, _, location = where.strip().partition(" ")
+    return report, location.strip() or "not stated"
+
+
+def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> dict[Cell, tuple[str, str]]:
+    """Agreed values, and resolved values for disagreements: cell -> (value, where)."""
+    first, second = (flatten(load_form(extraction_dir / p / f"{study_id}.yaml")) for p in PASSES)
+    resolutions = {(r["table"], r["row_key"], r["column"]): r for r in log if r["study_id"] == study_id}
+    cells = {}
+    for cell in sorted(set(first) | set(second)):
+        if cell in resolutions:
+            resolved = resolutions[cell]
+            if not resolved["resolution"]:
+                raise ValueError(f"{study_id}: disagreement on {cell} is not resolved yet")
+            if resolved["resolved_value"] == "":
+                continue
+            source = first if normalise(first.get(cell, ("",))[0]) == normalise(resolved["resolved_value"]) else second
+            where = source.get(cell, (None, resolved.get("resolved_where", "")))[1] or ""
+            cells[cell] = (resolved["resolved_value"], where)
+        else:
+            value, where = first[cell]
+            cells[cell] = (normalise(value) if isinstance(value, (int, float)) else str(value), where or "")
+    return cells
+
+
+def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> None:
+    """Append one study's reconciled rows to studies/outcomes/safety.csv and their locations to provenance.csv."""
+    columns = _columns(data_dir)
+    form = load_form(extraction_dir / "pass1" / f"{study_id}.yaml")
+    primary = next(r for r in form["reports"] if r.get("role") == "primary")
+    cells = reconciled_cells(study_id, log, extraction_dir)
+    rows: dict[str, dict[str, dict]] = {"studies": {}, "outcomes": {}, "safety": {}}
+    provenance = []
+    for (table, key, column), (value, where) in cells.items():
+        if column not in columns[table]:
+            continue
+        row = rows[table].setdefault(key, {})
+        row[column] = value
+        report, location = _split_where(where)
+        provenance.append({"table": table, "row_key": key, "column": column, "report": report, "location": location})
+    study = rows["studies"].setdefault(study_id, {})
+    study["study_id"] = study_id
+    identifier = str(primary["id"])
+    study["doi"] = identifier.removeprefix("doi:") if identifier.startswith("doi:") else ""
+    study["pmid"] = str(primary.get("pmid") or (identifier.removeprefix("pmid:") if identifier.startswith("pmid:") else ""))
+    study["full_text_read"] = "yes" if primary.get("read") == "full_text" else "no"
+    for key, row in rows["outcomes"].items():
+        row["study_id"], row["arm"] = key.split("/")
+    for key, row in rows["safety"].items():
+        row["safety_id"], row["study_id"] = key, study_id
+    for table in rows:
+        path = data_dir / f"{table}.csv"
+        _write_csv(path, columns[table], _read_csv(path) + list(rows[table].values()))
+    path = data_dir / "provenance.csv"
+    _write_csv(path, columns["provenance"], _read_csv(path) + provenance)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["compare", "import"])
+    parser.add_argument("--data", type=Path, default=REPO_ROOT / "data")
+    args = parser.parse_args(argv)
+    log = log_disagreements(args.data)
+    pairs = paired_studies()
+    stats = agreement(pairs)
+    print(f"{stats['studies']} studies extracted twice; {stats['agreed']} of {stats['cells']} cells agree "
+          f"({stats['rate']:.1%}); {sum(1 for r in log if not r['resolution'])} disagreements unresolved")
+    if args.action == "import":
+        present = {r["study_id"] for r in _read_csv(args.data / "studies.csv")}
+        for study_id in pairs:
+            if study_id in present:
+                continue
+            if any(r["study_id"] == study_id and not r["resolution"] for r in log):
+                print(f"skipped {study_id}: unresolved disagreements")
+                continue
+            import_study(study_id, args.data, log)
+            print(f"imported {study_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

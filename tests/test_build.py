@@ -1,0 +1,137 @@
+"""The real book, built from a clean output folder: pages, glued numbers, claims, nbval, failed builds."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from fixtures import REPO, STUDIES, write_evidence, write_params
+
+from mscreview import claims, engraftment as eg, prisma
+from mscreview.characteristics import patients_total
+from mscreview.load import load_evidence
+from mscreview.params import load_params
+
+pytestmark = pytest.mark.build
+GLUE_ROLE = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)`")
+
+
+def run_build(output: Path, params_file: Path = REPO / "params.yaml"):
+    return subprocess.run([sys.executable, "-m", "mscreview.build", "--output", str(output), "--params", str(params_file)],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    output = tmp_path_factory.mktemp("clean") / "_build"
+    result = run_build(output)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return output
+
+
+@pytest.fixture(scope="session")
+def evidence():
+    params = load_params()
+    return params, load_evidence(params["data_dir"], params)
+
+
+def chapter_files():
+    toc = yaml.safe_load((REPO / "book" / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+def html_of(built, page):
+    return BeautifulSoup((built / "book" / "html" / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def glued_values(built, chapter):
+    """Glue key -> value as the executed notebook stored it."""
+    notebook = nbformat.read(built / "book" / "source" / f"{chapter}.ipynb", as_version=4)
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key and "text/plain" in output.get("data", {}):
+                values[key] = output["data"]["text/plain"].strip("'")
+    return values
+
+
+def test_every_page_of_the_table_of_contents_is_built(built):
+    for page in chapter_files():
+        assert (built / "book" / "html" / f"{page}.html").is_file(), page
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapter_files() if c.startswith("notebooks/")])
+def test_glued_numbers_in_the_html_are_those_the_notebook_computed(built, chapter):
+    source = (REPO / f"{chapter}.md").read_text(encoding="utf-8")
+    keys = GLUE_ROLE.findall(source)
+    values = glued_values(built, chapter)
+    spans = [s.get_text() for s in html_of(built, chapter).select("span.pasted-text")]
+    assert spans == [values[k] for k in keys]
+
+
+def test_headline_numbers_equal_what_the_package_computes(built, evidence):
+    params, ev = evidence
+    counts = prisma.prisma_counts(ev.screening, ev.search_log)
+    selection = glued_values(built, "notebooks/02_selection")
+    assert int(selection["included_studies"]) == counts["included_studies"] == len(ev.studies)
+    assert int(selection["identified_total"]) == len(ev.screening)
+    studies = glued_values(built, "notebooks/03_studies")
+    assert int(studies["n_patients"]) == patients_total(ev.studies)
+    engraftment = glued_values(built, "notebooks/04_engraftment")
+    settings = params["engraftment"]
+    for lineage, word in eg.LINEAGES.items():
+        readings = eg.pooled_readings(eg.arm_engraftment(ev.outcomes, ev.studies, lineage), settings["averaging_rules"],
+                                      settings[f"{word}_standard_threshold"], settings["days_from"])
+        primary = readings[readings["primary"]].iloc[0]
+        assert float(engraftment[f"{word}_primary_days"]) == round(primary["days"], 2)
+
+
+def test_claims_page_shows_the_status_the_package_computes(built, evidence):
+    params, ev = evidence
+    expected = claims.claim_rows(ev, params).set_index("id")
+    table = html_of(built, "notebooks/06_claims").select("table")[0]
+    shown = {}
+    for row in table.select("tbody tr"):
+        cells = [c.get_text(" ", strip=True) for c in row.select("td")]
+        shown[cells[0].split(":")[0]] = (cells[1], cells[2], cells[3])
+    assert sorted(shown) == [f"C{i}" for i in range(1, 10)]
+    for cid, (published, ours, status) in shown.items():
+        assert (ours, status) == (expected.loc[cid, "ours"], expected.loc[cid, "status"]), cid
+        assert published == expected.loc[cid, "published"]
+
+
+def test_executed_notebooks_pass_nbval(built):
+    notebooks = sorted((built / "book" / "source" / "notebooks").glob("*.ipynb"))
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "-p", "no:cacheprovider", "-q",
+                             "--nbval-sanitize-with", str(REPO / "tests" / "nbval_sanitize.cfg"), *map(str, notebooks)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_a_bad_data_file_stops_the_build_and_leaves_the_previous_book(built, tmp_path):
+    book = built / "book"
+    target, index = book.resolve(), book / "html" / "index.html"
+    stamp = index.stat().st_mtime_ns
+    bad = dict(STUDIES[0], year="1999")
+    data = write_evidence(tmp_path / "data", studies=[bad, *STUDIES[1:]])
+    result = run_build(built, write_params(tmp_path / "params.yaml", data))
+    assert result.returncode == 1
+    assert 'data/studies.csv, line 2, column "year": value "1999": expected minimum 2000' in result.stderr
+    assert book.resolve() == target and index.stat().st_mtime_ns == stamp
+    assert [p.name for p in (built / "builds").iterdir()] == [target.name]
+
+
+def test_a_failing_notebook_leaves_the_previous_book(built, tmp_path):
+    book = built / "book"
+    target = book.resolve()
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params.update(data_dir=str(REPO / "data"), published_claims=str(tmp_path / "missing.yaml"))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    result = run_build(built, tmp_path / "params.yaml")
+    assert result.returncode == 1 and "missing.yaml" in result.stderr
+    assert book.resolve() == target and (book / "html" / "index.html").is_file()
+    assert [p.name for p in (built / "builds").iterdir()] == [target.name]

@@ -1,0 +1,44 @@
+"""PRISMA counts against an independent count of the synthetic screening log."""
+from fixtures import SCREENING, SEARCH_LOG
+
+from mscreview.load import read_table
+from mscreview.prisma import exclusion_reasons, prisma_counts
+
+
+def test_counts_match_a_hand_count_of_the_log(evidence_dir):
+    counts = prisma_counts(read_table(evidence_dir, "screening"), read_table(evidence_dir, "search_log"))
+    # hand count of fixtures.SCREENING: database arm R0001-R0005, citation arm R0006-R0008
+    assert counts["arms"]["database"] == {
+        "identified": 5, "duplicates": 1, "screened": 4, "excluded_screening": 1, "sought": 3,
+        "not_retrieved": 0, "assessed": 3, "excluded_full_text": 1, "included_reports": 2}
+    assert counts["arms"]["citation"] == {
+        "identified": 3, "duplicates": 0, "screened": 3, "excluded_screening": 0, "sought": 3,
+        "not_retrieved": 1, "assessed": 2, "excluded_full_text": 0, "included_reports": 2}
+    assert counts["included_studies"] == 3
+    assert counts["included_reports"] == 4
+
+
+def test_counts_follow_independently_from_the_decisions():
+    """Recount with plain Python, not pandas, over the raw fixture rows."""
+    import pandas as pd
+
+    screening = pd.DataFrame(SCREENING).fillna("")
+    search_log = pd.DataFrame(SEARCH_LOG)
+    counts = prisma_counts(screening, search_log)
+    arm_of = {q["search_id"]: q["method"] for q in SEARCH_LOG}
+    for arm, c in counts["arms"].items():
+        rows = [r for r in SCREENING if arm_of[r["search_id"]] == arm]
+        decisions = [r["decision"] for r in rows]
+        assert c["identified"] == len(rows)
+        assert c["assessed"] == len(rows) - sum(d in ("duplicate", "excluded_title_abstract", "not_retrieved")
+                                                 for d in decisions)
+        assert c["assessed"] == c["excluded_full_text"] + c["included_reports"]
+    assert counts["included_studies"] == len({r["study_id"] for r in SCREENING if r["decision"] == "included"})
+
+
+def test_exclusion_reasons_count_full_text_exclusions_and_unretrieved_reports(evidence_dir):
+    table = exclusion_reasons(read_table(evidence_dir, "screening"), read_table(evidence_dir, "search_log"))
+    assert table.to_dict(orient="index") == {
+        "Review, meta-analysis or commentary": {"Databases": 1, "Citation searching": 0, "Total": 1},
+        "Could not be read": {"Databases": 0, "Citation searching": 1, "Total": 1},
+    }

@@ -1,0 +1,143 @@
+"""Bad input stops with a message naming file, line, column, value and what was expected."""
+import copy
+
+import pytest
+from fixtures import OUTCOMES, SCREENING, STUDIES, write_evidence
+
+from mscreview.load import load_evidence
+from mscreview.validate import DataError, validation_problems
+
+
+def problems_of(folder, params):
+    return [str(p) for p in validation_problems(folder, params)]
+
+
+def with_change(rows, index, **changes):
+    rows = copy.deepcopy(rows)
+    rows[index].update(changes)
+    return rows
+
+
+def test_the_synthetic_evidence_base_is_valid(evidence_dir, params):
+    assert problems_of(evidence_dir, params) == []
+
+
+def test_wrong_type_names_file_line_column_value_and_type(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 1, n_patients="ten"))
+    assert problems_of(folder, params) == [
+        'data/studies.csv, line 3, column "n_patients": value "ten": expected a value of type integer']
+
+
+def test_value_outside_the_vocabulary_lists_the_allowed_values(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 0, route="oral"))
+    (message,) = problems_of(folder, params)
+    assert message.startswith('data/studies.csv, line 2, column "route": value "oral": expected one of: intravenous')
+
+
+def test_negative_days_are_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", outcomes=with_change(OUTCOMES, 0, neut_days="-3"))
+    (message,) = problems_of(folder, params)
+    assert 'data/outcomes.csv, line 2, column "neut_days": value "-3": expected minimum 0' == message
+
+
+def test_engraftment_after_a_year_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", outcomes=with_change(OUTCOMES, 3, plt_days="400"))
+    (message,) = problems_of(folder, params)
+    assert message == 'data/outcomes.csv, line 5, column "plt_days": value "400": expected maximum 365'
+
+
+def test_more_engrafted_than_evaluable_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", outcomes=with_change(OUTCOMES, 0, neut_n_engrafted="11"))
+    messages = problems_of(folder, params)
+    assert 'data/outcomes.csv, line 2, column "neut_n_engrafted": value "11": expected at most neut_n_evaluable (10)' in messages
+
+
+def test_duplicate_study_id_names_the_key(tmp_path, params):
+    studies = STUDIES + [dict(STUDIES[0])]
+    folder = write_evidence(tmp_path / "data", studies=studies)
+    messages = problems_of(folder, params)
+    assert any(m.startswith('data/studies.csv, line 5, column "study_id": duplicate key') for m in messages)
+
+
+def test_outcome_of_an_unknown_study_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", outcomes=with_change(OUTCOMES, 0, study_id="zeta2011"))
+    messages = problems_of(folder, params)
+    assert any(m.startswith('data/outcomes.csv, line 2, column "study_id": unknown reference') for m in messages)
+
+
+def test_malformed_doi_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 0, doi="doi.org/10.1000/x"))
+    messages = problems_of(folder, params)
+    assert messages[0].startswith('data/studies.csv, line 2, column "doi": value "doi.org/10.1000/x": expected pattern')
+
+
+def test_missing_file_is_named(evidence_dir, params):
+    (evidence_dir / "safety.csv").unlink()
+    assert problems_of(evidence_dir, params) == ["data/safety.csv: file is missing"]
+
+
+def test_missing_column_is_named(evidence_dir, params):
+    path = evidence_dir / "safety.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(",".join(line.split(",")[:-1]) for line in lines) + "\n")
+    messages = problems_of(evidence_dir, params)
+    assert any('data/safety.csv' in m and '"description"' in m and "header does not match" in m for m in messages)
+
+
+def test_byte_order_mark_and_windows_line_endings_are_refused(evidence_dir, params):
+    path = evidence_dir / "studies.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert problems_of(evidence_dir, params) == [
+        "data/studies.csv, line 1: starts with a byte-order mark; expected plain UTF-8 without BOM",
+        "data/studies.csv, line 1: has Windows line endings (CRLF); expected Unix line endings (LF)",
+    ]
+
+
+def test_included_record_without_study_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", screening=with_change(SCREENING, 4, study_id=""))
+    messages = problems_of(folder, params)
+    assert 'data/screening.csv, line 6, column "study_id": expected a study_id exactly when decision is included' in messages
+
+
+def test_excluded_record_needs_a_reason(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", screening=with_change(SCREENING, 2, exclusion_reason=""))
+    assert problems_of(folder, params) == [
+        'data/screening.csv, line 4, column "exclusion_reason": expected a reason code exactly when the record is excluded or not retrieved']
+
+
+def test_study_without_its_primary_report_in_the_screening_log_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", screening=with_change(SCREENING, 6, report_role="secondary"))
+    messages = problems_of(folder, params)
+    assert any("exactly one included primary report for study gamma2020, found 0" in m for m in messages)
+
+
+def test_value_without_a_source_location_is_refused(tmp_path, params):
+    from fixtures import provenance_rows, STUDIES as S, OUTCOMES as O, SAFETY
+
+    rows = [r for r in provenance_rows({"studies": S, "outcomes": O, "safety": SAFETY})
+            if not (r["row_key"] == "beta2015" and r["column"] == "route")]
+    folder = write_evidence(tmp_path / "data", provenance=rows)
+    assert problems_of(folder, params) == [
+        'data/studies.csv, line 3, column "route": value "intravenous": expected a row in data/provenance.csv '
+        'saying where this value was read']
+
+
+def test_study_outside_the_publication_window_is_refused(tmp_path, params):
+    params["publication_window"]["start"] = 2012
+    folder = write_evidence(tmp_path / "data")
+    assert problems_of(folder, params) == [
+        'data/studies.csv, line 2, column "year": value "2010": expected a year from 2012 to 2025 (params.yaml)']
+
+
+def test_markup_in_a_title_is_data_not_an_error(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 0, title="<script>alert(1)</script>"))
+    evidence = load_evidence(folder, params)
+    assert evidence.studies.loc[0, "title"] == "<script>alert(1)</script>"
+
+
+def test_load_evidence_raises_with_every_problem(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 0, route="oral", age_group="baby"))
+    with pytest.raises(DataError) as error:
+        load_evidence(folder, params)
+    assert len(error.value.problems) == 2
+    assert str(error.value).count("data/studies.csv, line 2") == 2
