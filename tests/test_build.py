@@ -135,3 +135,13 @@ def test_a_failing_notebook_leaves_the_previous_book(built, tmp_path):
     assert result.returncode == 1 and "missing.yaml" in result.stderr
     assert book.resolve() == target and (book / "html" / "index.html").is_file()
     assert [p.name for p in (built / "builds").iterdir()] == [target.name]
+
+
+def test_two_builds_of_the_same_inputs_are_byte_identical(built, tmp_path):
+    again = tmp_path / "_build"
+    assert run_build(again).returncode == 0
+    first, second = built / "book", again / "book"
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert differing == []

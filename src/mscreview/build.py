@@ -66,10 +66,16 @@ def tag_for_readers(notebook: nbformat.NotebookNode) -> None:
         elif not tags & {"remove-cell", "remove-input", "hide-output", "show-input"}:
             tags.add("hide-input")
         cell.metadata["tags"] = sorted(tags)
-        # volatile execution metadata would make two builds of the same inputs differ
+
+
+def make_reproducible(notebook: nbformat.NotebookNode) -> None:
+    """Drop what differs between two executions of the same inputs: timings, random cell ids."""
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
         cell.metadata.pop("execution", None)
-        cell.metadata.get("papermill", {}).clear()
-    notebook.metadata.get("papermill", {}).clear()
+        cell.metadata.pop("papermill", None)
+    papermill_metadata = notebook.metadata.get("papermill", {})
+    notebook.metadata["papermill"] = {"parameters": papermill_metadata.get("parameters", {})}
 
 
 def execute_chapter(source: Path, target: Path, params: dict, params_file: Path) -> Path:
@@ -84,6 +90,7 @@ def execute_chapter(source: Path, target: Path, params: dict, params_file: Path)
     unexecuted.unlink()
     executed = nbformat.read(target, as_version=4)
     tag_for_readers(executed)
+    make_reproducible(executed)
     nbformat.write(executed, target)
     return target
 

@@ -1,10 +1,12 @@
 """What every chapter notebook does first: resolve its parameters, set the plot style, load the data."""
 from __future__ import annotations
 
+import os
+
 from IPython.display import Markdown
 
 from .load import Evidence, load_evidence
-from .params import PARAMS_FILE, load_params
+from .params import PARAMS_FILE, REPO_ROOT, load_params
 from .plots import use_book_style
 
 
@@ -16,8 +18,22 @@ def chapter_setup(params_file: str | None = None, **declared) -> tuple[dict, Evi
     return params, load_evidence(params["data_dir"], params)
 
 
+def _shown(value):
+    """Paths inside the repository are shown relative to it, so the page does not depend on the clone."""
+    if isinstance(value, str) and value.startswith(str(REPO_ROOT) + os.sep):
+        return os.path.relpath(value, REPO_ROOT)
+    return value
+
+
 def parameters_box(params: dict, names: list[str]) -> Markdown:
     """A short admonition telling the reader which parameters this chapter ran with."""
-    lines = [f"- `{name}`: `{params[name]}`" for name in names]
+    lines = []
+    for name in names:
+        value = params[name]
+        if isinstance(value, dict):
+            lines.append(f"- `{name}`:")
+            lines += [f"  - `{key}`: `{value[key]}`" for key in sorted(value)]
+        else:
+            lines.append(f"- `{name}`: `{_shown(value)}`")
     return Markdown(":::{admonition} Parameters of this chapter\n:class: note\n"
                     "Set in `params.yaml`; change them there and rebuild.\n\n" + "\n".join(lines) + "\n:::")

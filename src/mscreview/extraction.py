@@ -125,7 +125,8 @@ def log_disagreements(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> 
     known = {(r["study_id"], r["table"], r["row_key"], r["column"]) for r in log}
     for study_id in paired_studies(extraction_dir):
         _, diffs = compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
-        log += [d for d in diffs if (d["study_id"], d["table"], d["row_key"], d["column"]) not in known]
+        log += [dict(d, resolved_value="", resolved_where="", resolution="") for d in diffs
+                if (d["study_id"], d["table"], d["row_key"], d["column"]) not in known]
     log.sort(key=lambda r: (r["study_id"], r["table"], r["row_key"], r["column"]))
     _write_csv(path, _columns(data_dir)["extraction_discrepancies"], log)
     return log
@@ -149,7 +150,7 @@ def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTR
             if resolved["resolved_value"] == "":
                 continue
             source = first if normalise(first.get(cell, ("",))[0]) == normalise(resolved["resolved_value"]) else second
-            where = source.get(cell, (None, resolved.get("resolved_where", "")))[1] or ""
+            where = resolved["resolved_where"] or source.get(cell, (None, ""))[1] or ""
             cells[cell] = (resolved["resolved_value"], where)
         else:
             value, where = first[cell]
