@@ -1,6 +1,11 @@
 """Build the book: validate the data, execute the chapter notebooks with papermill, render with Jupyter Book.
 
-Everything is written to a fresh folder under ``_build/builds/``; ``_build/book`` is a symlink that is
+Incremental: a chapter is executed again only when one of its inputs changed (its notebook, the
+parameters injected into it, the package code, the lock file, or a data file it declares it reads);
+otherwise its executed notebook comes from ``_build/cache/``. Chapters execute in parallel. When nothing
+changed at all, the build stops after validating the data.
+
+Atomic: everything is written to a fresh folder under ``_build/builds/``; ``_build/book`` is a symlink
 switched to the new build only when it completed, so a failed or interrupted build leaves the previous
 book in place.
 
@@ -9,6 +14,8 @@ book in place.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,11 +29,14 @@ import nbformat
 import papermill
 
 from .params import PARAMS_FILE, REPO_ROOT, load_params
-from .validate import validation_problems
+from .validate import resource_paths, validation_problems
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
 CONFIG_FILE = REPO_ROOT / "_config.yml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOCK_FILE = REPO_ROOT / "constraints.txt"
+FINGERPRINT_FILE = "fingerprint.json"
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 
@@ -46,11 +56,11 @@ def declared_parameters(notebook: nbformat.NotebookNode) -> list[str]:
             if "=" in line and not line.lstrip().startswith("#")]
 
 
-def injected_values(names: list[str], params: dict, params_file: Path) -> dict:
-    """The values of params.yaml a notebook declares, plus the parameters file itself."""
-    values = {"params_file": str(params_file)}
+def injected_values(names: list[str], params: dict, params_file: Path, reads: list[str]) -> dict:
+    """The values of params.yaml a notebook declares, the parameters file, and the tables it reads."""
+    values = {"params_file": str(params_file), "data_tables": reads}
     for name in names:
-        if name != "params_file":
+        if name not in values:
             values[name] = params[name]
     return values
 
@@ -78,6 +88,38 @@ def make_reproducible(notebook: nbformat.NotebookNode) -> None:
     notebook.metadata["papermill"] = {"parameters": papermill_metadata.get("parameters", {})}
 
 
+def declared_reads(notebook: nbformat.NotebookNode) -> list[str]:
+    """The data tables a chapter reads, from its front matter (``mscreview: reads: [...]``)."""
+    return list(notebook.metadata.get("mscreview", {}).get("reads", []))
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def chapter_fingerprint(source: Path, params: dict, params_file: Path) -> str:
+    """Hash of everything the executed chapter depends on."""
+    notebook = jupytext.read(source)
+    paths = resource_paths(params["data_dir"])
+    data_files = [Path(params["data_dir"]) / "datapackage.json"] + [paths[t] for t in declared_reads(notebook)]
+    code = sorted(PACKAGE_DIR.glob("*.py"))
+    injected = injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook))
+    return _digest(source.read_bytes(), json.dumps(injected, sort_keys=True).encode(), LOCK_FILE.read_bytes(),
+                   *(p.read_bytes() for p in code), *(p.read_bytes() for p in data_files))
+
+
+def book_fingerprint(chapters: dict[str, str], params: dict) -> str:
+    """Hash of every input of the rendered book: chapter fingerprints, pages, configuration, bibliography."""
+    pages = sorted(p for p in BOOK_DIR.iterdir() if p.is_file())
+    others = [CONFIG_FILE, Path(params["data_dir"]) / "references.bib", REPO_ROOT / "data" / "eligibility.md",
+              REPO_ROOT / "data" / "extraction" / "RULES.md"]
+    return _digest(json.dumps(chapters, sort_keys=True).encode(), *(p.name.encode() + p.read_bytes() for p in pages),
+                   *(p.read_bytes() for p in others))
+
+
 def execute_chapter(source: Path, target: Path, params: dict, params_file: Path) -> Path:
     notebook = jupytext.read(source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
@@ -85,7 +127,7 @@ def execute_chapter(source: Path, target: Path, params: dict, params_file: Path)
     nbformat.write(notebook, unexecuted)
     papermill.execute_notebook(
         str(unexecuted), str(target), kernel_name=KERNEL, cwd=str(target.parent), progress_bar=False,
-        parameters=injected_values(declared_parameters(notebook), params, params_file),
+        parameters=injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook)),
     )
     unexecuted.unlink()
     executed = nbformat.read(target, as_version=4)
@@ -127,11 +169,46 @@ def publish(new_build: Path, output: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> Path:
+def _cached_or_executed(source: Path, target: Path, fingerprint: str, cache: Path, params: dict,
+                        params_file: Path) -> bool:
+    """Put the executed chapter at ``target``; True when it had to be executed."""
+    cached = cache / f"{source.stem}-{fingerprint}.ipynb"
+    if cached.exists():
+        shutil.copy(cached, target)
+        return False
+    execute_chapter(source, target, params, params_file)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copy(target, partial)
+    os.replace(partial, cached)  # a cache entry is complete or absent
+    return True
+
+
+CACHED_VERSIONS = 3
+
+
+def prune_cache(cache: Path, fingerprints: dict[str, str]) -> None:
+    """Keep, per chapter, the current execution and the newest others (authors often undo an edit)."""
+    for stem, fingerprint in fingerprints.items():
+        entries = sorted(cache.glob(f"{stem}-*.ipynb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        others = [e for e in entries if e.name != f"{stem}-{fingerprint}.ipynb"]
+        for entry in others[CACHED_VERSIONS - 1:]:
+            entry.unlink()
+
+
+def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> dict:
+    """Build the book into ``output``; returns the chapters executed and reused."""
     params = load_params(params_file)
     problems = validation_problems(params["data_dir"], params)
     if problems:
         raise BuildError("The data do not validate; the book was not rebuilt:\n" + "\n".join(map(str, problems)))
+    sources = chapter_notebooks()
+    fingerprints = {nb.stem: chapter_fingerprint(nb, params, params_file) for nb in sources}
+    fingerprint = book_fingerprint(fingerprints, params)
+    published = output / "book" / FINGERPRINT_FILE
+    if published.exists() and json.loads(published.read_text())["book"] == fingerprint:
+        return {"executed": [], "reused": sorted(fingerprints), "rendered": False}
+    cache = output / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
     (output / "builds").mkdir(parents=True, exist_ok=True)
     new_build = Path(tempfile.mkdtemp(prefix="build-", dir=output / "builds"))
     try:
@@ -139,18 +216,20 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
         (stage / "notebooks").mkdir(parents=True)
         stage_sources(stage, params)
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            jobs = [pool.submit(execute_chapter, nb, stage / "notebooks" / f"{nb.stem}.ipynb", params, params_file)
-                    for nb in chapter_notebooks()]
-            for job in jobs:
-                job.result()
+            jobs = {nb.stem: pool.submit(_cached_or_executed, nb, stage / "notebooks" / f"{nb.stem}.ipynb",
+                                         fingerprints[nb.stem], cache, params, params_file) for nb in sources}
+            executed = sorted(stem for stem, job in jobs.items() if job.result())
         run_jupyter_book(stage)
         shutil.move(stage / "_build" / "html", new_build / "html")
         shutil.rmtree(stage / "_build")
+        (new_build / FINGERPRINT_FILE).write_text(json.dumps({"book": fingerprint, "chapters": fingerprints},
+                                                             indent=1, sort_keys=True))
     except BaseException:
         shutil.rmtree(new_build, ignore_errors=True)
         raise
     publish(new_build, output)
-    return output / "book"
+    prune_cache(cache, fingerprints)
+    return {"executed": executed, "reused": sorted(set(fingerprints) - set(executed)), "rendered": True}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,12 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "_build", help="build folder (default _build)")
     parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="parameters file (default params.yaml)")
     args = parser.parse_args(argv)
+    output = args.output.resolve()
     try:
-        book = build(args.output.resolve(), args.params.resolve())
+        result = build(output, args.params.resolve())
     except (BuildError, papermill.PapermillExecutionError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1
-    print(f"book built: {book / 'html' / 'index.html'}")
+    if not result["rendered"]:
+        print(f"book is up to date: {output / 'book' / 'html' / 'index.html'}")
+        return 0
+    print(f"executed: {', '.join(result['executed']) or 'none'}; reused: {', '.join(result['reused']) or 'none'}")
+    print(f"book built: {output / 'book' / 'html' / 'index.html'}")
     return 0
 
 

@@ -5,17 +5,25 @@ import os
 
 from IPython.display import Markdown
 
-from .load import Evidence, load_evidence
+from .load import Evidence, load_evidence, load_tables
 from .params import PARAMS_FILE, REPO_ROOT, load_params
 from .plots import use_book_style
 
 
-def chapter_setup(params_file: str | None = None, **declared) -> tuple[dict, Evidence]:
-    """Parameters (injected by papermill, or read from params.yaml when run by hand) and the evidence."""
+def chapter_setup(params_file: str | None = None, data_tables: list[str] | None = None,
+                  **declared) -> tuple[dict, Evidence]:
+    """Parameters (injected by papermill, or read from params.yaml when run by hand) and the evidence.
+
+    The build validates every file first and injects ``data_tables``, the tables the chapter declares it
+    reads; only those are loaded, so a chapter cannot silently depend on a file its fingerprint ignores.
+    Run by hand (``data_tables`` None), the chapter validates and loads everything.
+    """
     params = load_params(params_file or PARAMS_FILE)
     params.update({k: v for k, v in declared.items() if v is not None})
     use_book_style()
-    return params, load_evidence(params["data_dir"], params)
+    if data_tables is None:
+        return params, load_evidence(params["data_dir"], params)
+    return params, load_tables(params["data_dir"], data_tables)
 
 
 def _shown(value):
@@ -37,3 +45,12 @@ def parameters_box(params: dict, names: list[str]) -> Markdown:
             lines.append(f"- `{name}`: `{_shown(value)}`")
     return Markdown(":::{admonition} Parameters of this chapter\n:class: note\n"
                     "Set in `params.yaml`; change them there and rebuild.\n\n" + "\n".join(lines) + "\n:::")
+
+
+def glue_figure(name: str, figure) -> None:
+    """Glue a figure for a {glue:figure} directive and close it, so the cell does not show it a second time."""
+    import matplotlib.pyplot as plt
+    from myst_nb import glue
+
+    glue(name, figure, display=False)
+    plt.close(figure)

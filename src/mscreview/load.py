@@ -13,13 +13,14 @@ PANDAS_TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "da
 
 @dataclass(frozen=True)
 class Evidence:
-    search_log: pd.DataFrame
-    screening: pd.DataFrame
-    studies: pd.DataFrame
-    outcomes: pd.DataFrame
-    safety: pd.DataFrame
-    provenance: pd.DataFrame
-    extraction_discrepancies: pd.DataFrame
+    """The data tables; a table a chapter did not declare it reads is None."""
+    search_log: pd.DataFrame | None = None
+    screening: pd.DataFrame | None = None
+    studies: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    safety: pd.DataFrame | None = None
+    provenance: pd.DataFrame | None = None
+    extraction_discrepancies: pd.DataFrame | None = None
 
 
 def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:
@@ -35,3 +36,8 @@ def load_evidence(data_dir: Path | str, params: dict) -> Evidence:
     """Validate, then load, every data file; raises ``DataError`` on a bad file."""
     validate(data_dir, params)
     return Evidence(**{name: read_table(data_dir, name) for name in resource_paths(data_dir)})
+
+
+def load_tables(data_dir: Path | str, names: list[str]) -> Evidence:
+    """Only the named tables, already validated by the build."""
+    return Evidence(**{name: read_table(data_dir, name) for name in names})
