@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test env lock clean
+.PHONY: book test bench env lock clean
 
 # The environment is (re)created whenever the pinned dependencies change.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -20,6 +20,10 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Build-time benchmark: ours against plain Jupyter Book, and at 1,000 studies (prints figures).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 # Re-resolve the full lock after changing requirements.txt.
 lock:

@@ -143,35 +143,34 @@ def _line(index: int) -> int:
 
 
 def _screening_problems(screening: pd.DataFrame, studies: pd.DataFrame, file: str) -> list[Problem]:
+    """Decisions agree with the columns they imply; every study has one included primary report."""
+    decision = screening["decision"]
+    excluded = decision.isin(["excluded_title_abstract", "excluded_full_text", "not_retrieved"])
+    included = decision == "included"
+    has = {c: screening[c] != "" for c in ("duplicate_of", "exclusion_reason", "study_id", "report_role")}
+    checks = [
+        ("duplicate_of", (decision == "duplicate") != has["duplicate_of"],
+         "expected a record_id exactly when decision is duplicate"),
+        ("duplicate_of", has["duplicate_of"] & ~screening["duplicate_of"].isin(screening["record_id"]),
+         "expected the record_id of another record in this file"),
+        ("duplicate_of", has["duplicate_of"] & (screening["duplicate_of"] == screening["record_id"]),
+         "a record cannot be a duplicate of itself"),
+        ("exclusion_reason", excluded != has["exclusion_reason"],
+         "expected a reason code exactly when the record is excluded or not retrieved"),
+        ("study_id", included != has["study_id"], "expected a study_id exactly when decision is included"),
+        ("report_role", included != has["report_role"], "expected a report_role exactly when decision is included"),
+    ]
     problems = []
-    ids = set(screening["record_id"])
-    for i, row in screening.iterrows():
-        decision = row["decision"]
-        if (decision == "duplicate") != bool(row["duplicate_of"]):
-            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"] or None,
-                                    "expected a record_id exactly when decision is duplicate"))
-        if row["duplicate_of"] and row["duplicate_of"] not in ids:
-            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"],
-                                    "expected the record_id of another record in this file"))
-        if row["duplicate_of"] == row["record_id"]:
-            problems.append(Problem(file, _line(i), "duplicate_of", row["duplicate_of"],
-                                    "a record cannot be a duplicate of itself"))
-        excluded = decision in ("excluded_title_abstract", "excluded_full_text", "not_retrieved")
-        if excluded != bool(row["exclusion_reason"]):
-            problems.append(Problem(file, _line(i), "exclusion_reason", row["exclusion_reason"] or None,
-                                    "expected a reason code exactly when the record is excluded or not retrieved"))
-        included = decision == "included"
-        for column in ("study_id", "report_role"):
-            if included != bool(row[column]):
-                problems.append(Problem(file, _line(i), column, row[column] or None,
-                                        f"expected a {column} exactly when decision is included"))
-    included = screening[screening["decision"] == "included"]
+    for column, failing, expected in checks:
+        for i in screening.index[failing]:
+            problems.append((i, Problem(file, _line(i), column, screening.at[i, column] or None, expected)))
+    problems = [p for _, p in sorted(problems, key=lambda item: item[0])]
+    primaries = screening[included & (screening["report_role"] == "primary")]["study_id"].value_counts()
     for study_id in studies["study_id"]:
-        roles = included.loc[included["study_id"] == study_id, "report_role"].tolist()
-        if roles.count("primary") != 1:
+        found = int(primaries.get(study_id, 0))
+        if found != 1:
             problems.append(Problem(file, None, "report_role", study_id,
-                                    f"expected exactly one included primary report for study {study_id}, "
-                                    f"found {roles.count('primary')}"))
+                                    f"expected exactly one included primary report for study {study_id}, found {found}"))
     return problems
 
 

@@ -1,0 +1,124 @@
+"""make bench: build times of our pipeline against plain Jupyter Book, and how they grow with the data.
+
+Prints the median of ``--runs`` runs (default 3) for
+  - a cold build, a no-op rebuild, and a rebuild after editing one data file (outcomes.csv);
+  - the same three for the baseline: ``jupyter-book build`` with ``execute_notebooks: force`` over the same
+    notebooks (it re-executes every notebook on every build, whatever changed);
+  - a cold build on a synthetic evidence base of 1,000 studies and 100,000 screening records.
+Every run works on copies in a temporary folder; data/ is only read.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import generate  # noqa: E402
+
+from mscreview.build import build  # noqa: E402
+from mscreview.params import REPO_ROOT  # noqa: E402
+
+
+def seconds(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def write_params(folder: Path, data_dir: Path) -> Path:
+    params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    params.update(data_dir=str(data_dir), published_claims=str(REPO_ROOT / "data" / "published_claims.yaml"))
+    path = folder / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def edit_one_value(data_dir: Path) -> None:
+    """Change the first MSC-arm neutrophil day by one: a typical author's edit."""
+    path = data_dir / "outcomes.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("neut_days")
+    for number, line in enumerate(lines[1:], start=1):
+        cells = line.split(",")
+        if len(cells) == len(header) and cells[column]:
+            cells[column] = f"{float(cells[column]) + 1:g}"
+            lines[number] = ",".join(cells)
+            break
+    path.write_text("\n".join(lines) + "\n")
+
+
+def ours(data_source: Path, work: Path) -> dict[str, float]:
+    data = shutil.copytree(data_source, work / "data")
+    params = write_params(work, data)
+    output = work / "_build"
+    times = {"cold": seconds(lambda: build(output, params)), "no-op": seconds(lambda: build(output, params))}
+    edit_one_value(data)
+    times["one-file edit"] = seconds(lambda: build(output, params))
+    return times
+
+
+def baseline(work: Path) -> dict[str, float]:
+    """Plain Jupyter Book executing the same text notebooks itself, every time."""
+    stage = work / "baseline"
+    (stage / "notebooks").mkdir(parents=True)
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    config["execute"] = {"execute_notebooks": "force", "timeout": 600}
+    (stage / "_config.yml").write_text(yaml.safe_dump(config))
+    for page in (REPO_ROOT / "book").iterdir():
+        shutil.copy(page, stage / page.name)
+    for notebook in (REPO_ROOT / "notebooks").glob("*.md"):
+        shutil.copy(notebook, stage / "notebooks" / notebook.name)
+    shutil.copy(REPO_ROOT / "data" / "references.bib", stage / "references.bib")
+    shutil.copy(REPO_ROOT / "data" / "eligibility.md", stage / "eligibility.md")
+    shutil.copy(REPO_ROOT / "data" / "extraction" / "RULES.md", stage / "extraction_rules.md")
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--quiet"]
+
+    def run():
+        subprocess.run(command, check=True, capture_output=True)
+
+    # forced execution re-runs every notebook whatever changed, so an edit costs a full re-execution too
+    return {"cold": seconds(run), "no-op": seconds(run), "one-file edit": seconds(run)}
+
+
+def median_of(runs: int, measure) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            results.append(measure(Path(folder)))
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    real = median_of(args.runs, lambda w: ours(REPO_ROOT / "data", w))
+    base = median_of(args.runs, baseline)
+
+    def scale(work: Path) -> dict[str, float]:
+        generate(work / "source", n_studies=1000, n_records=100_000)
+        return ours(work / "source", work)
+
+    large = median_of(args.runs, scale)
+    print(f"median of {args.runs} runs, seconds, on {Path('/proc/cpuinfo').read_text().count('processor')} cores")
+    print(f"{'scenario':<16}{'ours':>10}{'baseline':>10}{'ours/baseline':>15}")
+    for key in real:
+        print(f"{key:<16}{real[key]:>10.2f}{base[key]:>10.2f}{real[key] / base[key]:>15.2f}")
+    print(f"\nscale: 1,000 studies and 100,000 screening records")
+    print(f"{'scenario':<16}{'real data':>10}{'synthetic':>10}{'synthetic/real':>15}")
+    for key in real:
+        print(f"{key:<16}{real[key]:>10.2f}{large[key]:>10.2f}{large[key] / real[key]:>15.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Generate a large, valid, synthetic evidence base for the scale benchmark (never written to data/)."""
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
+FIELDS = {r["name"]: r["schema"]["fields"] for r in SCHEMA["resources"]}
+DESIGNS = ["rct", "controlled_non_randomized", "single_arm_trial", "cohort", "case_series"]
+SOURCES = ["bone_marrow", "umbilical_cord", "adipose", "placenta"]
+
+
+def _letters(number: int) -> str:
+    text = ""
+    number += 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        text = chr(97 + rest) + text
+    return text
+
+
+def _write(path: Path, name: str, rows: list[dict]) -> None:
+    columns = [f["name"] for f in FIELDS[name]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
+
+
+def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Path:
+    """Write ``n_studies`` included studies and ``n_records`` screening records to ``folder``."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "data" / "datapackage.json", folder / "datapackage.json")
+    queries = [{"search_id": f"A{q:03d}", "date": "2026-01-01", "strand": "A", "method": "database",
+                "interface": "synthetic", "query": f"synthetic query {q}", "results_returned": "0"}
+               for q in range(1, 101)]
+    studies, outcomes, screening = [], [], []
+    for i in range(n_studies):
+        study_id = f"syn{_letters(i)}{2000 + i % 26}"
+        controlled = i % 3 == 0
+        studies.append({"study_id": study_id, "first_author": f"Syn{i}", "year": str(2000 + i % 26),
+                        "title": f"Synthetic study {i}", "full_text_read": "yes", "design": DESIGNS[i % 5],
+                        "control_type": "concurrent" if controlled else "none", "setting": "co_transplantation",
+                        "n_patients": "40" if controlled else "20", "msc_source": SOURCES[i % 4],
+                        "route": "intravenous", "authors_conclusion_engraftment": "improved",
+                        "msc_safety_statement": "none_observed"})
+        for arm in ("msc", "control") if controlled else ("msc",):
+            outcomes.append({"study_id": study_id, "arm": arm, "n_patients": "20", "neut_days_from": "transplant",
+                             "neut_days": str(rng.randint(10, 25)), "neut_statistic": "median",
+                             "neut_threshold_per_l": "0.5", "plt_days_from": "transplant",
+                             "plt_days": str(rng.randint(15, 60)), "plt_statistic": "median",
+                             "plt_threshold_per_l": "20"})
+    decisions = ["excluded_title_abstract"] * 8 + ["excluded_full_text", "duplicate"]
+    for r in range(1, n_records + 1):
+        record = {"record_id": f"R{r:06d}", "search_id": f"A{1 + r % 100:03d}", "title": f"Record {r}"}
+        if r <= n_studies:
+            record.update(decision="included", study_id=studies[r - 1]["study_id"], report_role="primary")
+        else:
+            decision = decisions[r % 10]
+            record["decision"] = decision
+            if decision == "duplicate":
+                record["duplicate_of"] = "R000001"
+            else:
+                record["exclusion_reason"] = "not_clinical" if decision.endswith("abstract") else "no_msc"
+        screening.append(record)
+    tables = {"search_log": queries, "screening": screening, "studies": studies, "outcomes": outcomes,
+              "safety": [], "extraction_discrepancies": []}
+    needs = {name: {f["name"] for f in fields if f.get("provenance")} for name, fields in FIELDS.items()}
+    provenance = []
+    for table, key_of in (("studies", lambda r: r["study_id"]), ("outcomes", lambda r: f"{r['study_id']}/{r['arm']}")):
+        for row in tables[table]:
+            provenance += [{"table": table, "row_key": key_of(row), "column": c, "report": "doi:10.1000/synthetic",
+                            "location": "Table 1"} for c, v in row.items() if c in needs[table] and v]
+    tables["provenance"] = provenance
+    for name, rows in tables.items():
+        _write(folder / f"{name}.csv", name, rows)
+    (folder / "references.bib").write_text("".join(
+        f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
+        f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in studies), encoding="utf-8")
+    return folder
