@@ -188,6 +188,17 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
         _write_csv(path, columns[table], _read_csv(path) + list(rows[table].values()))
     path = data_dir / "provenance.csv"
     _write_csv(path, columns["provenance"], _read_csv(path) + provenance)
+    with (data_dir / "references.bib").open("a", encoding="utf-8") as handle:
+        handle.write(bibtex_entry(study))
+
+
+def bibtex_entry(study: dict) -> str:
+    """A BibTeX entry built from the study's extracted identity fields (first author only: et al.)."""
+    fields = {"author": f"{study.get('first_author', '')} and others", "title": study.get("title", ""),
+              "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
+              "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
+    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
+    return f"@article{{{study['study_id']},\n{body}\n}}\n\n"
 
 
 def main(argv: list[str] | None = None) -> int:

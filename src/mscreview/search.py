@@ -7,6 +7,7 @@ STRAND_LABELS = {
     "A": "A: MSC co-transplanted with the graft",
     "B": "B: MSC after transplantation (poor graft function, graft failure)",
     "C": "C: citation searching of earlier reviews",
+    "D": "D: lead reviewer's orientation and known-study look-ups",
 }
 
 
