@@ -19,7 +19,7 @@ SEARCH_LOG = [
     {"search_id": "A01", "date": "2026-01-02", "strand": "A", "method": "database", "interface": "test index",
      "query": "synthetic query one", "results_returned": "5"},
     {"search_id": "C01", "date": "2026-01-03", "strand": "C", "method": "citation", "interface": "test index",
-     "query": "reference list of a synthetic review", "results_returned": "3"},
+     "query": "reference list of a synthetic review", "results_returned": "4"},
 ]
 SCREENING = [
     # database arm: 5 records -> 1 duplicate, 1 excluded on title, 1 excluded full text, 2 included (2 studies)
@@ -32,6 +32,7 @@ SCREENING = [
     {"record_id": "R0006", "search_id": "C01", "title": "Lost report", "decision": "not_retrieved", "exclusion_reason": "not_retrieved"},
     {"record_id": "R0007", "search_id": "C01", "title": "Gamma cohort", "decision": "included", "study_id": "gamma2020", "report_role": "primary"},
     {"record_id": "R0008", "search_id": "C01", "title": "Alpha trial update", "decision": "included", "study_id": "alpha2010", "report_role": "secondary"},
+    {"record_id": "R0009", "search_id": "C01", "title": "Delta series", "decision": "awaiting_classification", "notes": "eligible on abstract, not yet extracted"},
 ]
 STUDIES = [
     {"study_id": "alpha2010", "first_author": "Alpha", "year": "2010", "title": "Alpha trial", "full_text_read": "yes",

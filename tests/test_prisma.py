@@ -2,18 +2,20 @@
 from fixtures import SCREENING, SEARCH_LOG
 
 from mscreview.load import read_table
-from mscreview.prisma import exclusion_reasons, prisma_counts
+from mscreview.prisma import awaiting_classification, exclusion_reasons, prisma_counts
 
 
 def test_counts_match_a_hand_count_of_the_log(evidence_dir):
     counts = prisma_counts(read_table(evidence_dir, "screening"), read_table(evidence_dir, "search_log"))
-    # hand count of fixtures.SCREENING: database arm R0001-R0005, citation arm R0006-R0008
+    # hand count of fixtures.SCREENING: database arm R0001-R0005, citation arm R0006-R0009
     assert counts["arms"]["database"] == {
         "identified": 5, "duplicates": 1, "screened": 4, "excluded_screening": 1, "sought": 3,
-        "not_retrieved": 0, "assessed": 3, "excluded_full_text": 1, "included_reports": 2}
+        "not_retrieved": 0, "assessed": 3, "excluded_full_text": 1, "awaiting_classification": 0,
+        "included_reports": 2}
     assert counts["arms"]["citation"] == {
-        "identified": 3, "duplicates": 0, "screened": 3, "excluded_screening": 0, "sought": 3,
-        "not_retrieved": 1, "assessed": 2, "excluded_full_text": 0, "included_reports": 2}
+        "identified": 4, "duplicates": 0, "screened": 4, "excluded_screening": 0, "sought": 4,
+        "not_retrieved": 1, "assessed": 3, "excluded_full_text": 0, "awaiting_classification": 1,
+        "included_reports": 2}
     assert counts["included_studies"] == 3
     assert counts["included_reports"] == 4
 
@@ -32,7 +34,7 @@ def test_counts_follow_independently_from_the_decisions():
         assert c["identified"] == len(rows)
         assert c["assessed"] == len(rows) - sum(d in ("duplicate", "excluded_title_abstract", "not_retrieved")
                                                  for d in decisions)
-        assert c["assessed"] == c["excluded_full_text"] + c["included_reports"]
+        assert c["assessed"] == c["excluded_full_text"] + c["awaiting_classification"] + c["included_reports"]
     assert counts["included_studies"] == len({r["study_id"] for r in SCREENING if r["decision"] == "included"})
 
 
@@ -42,3 +44,9 @@ def test_exclusion_reasons_count_full_text_exclusions_and_unretrieved_reports(ev
         "Review, meta-analysis or commentary": {"Databases": 1, "Citation searching": 0, "Total": 1},
         "Could not be read": {"Databases": 0, "Citation searching": 1, "Total": 1},
     }
+
+
+def test_studies_awaiting_classification_are_listed_with_why(evidence_dir):
+    table = awaiting_classification(read_table(evidence_dir, "screening"))
+    assert table.to_dict(orient="records") == [
+        {"Record": "R0009", "Title": "Delta series", "Why not yet classified": "eligible on abstract, not yet extracted"}]

@@ -86,7 +86,8 @@ def prisma_flow_figure(counts: dict, reasons: pd.DataFrame):
         _box(ax, column, stage_y["sought"], f"Reports sought for retrieval (n = {c['sought']})\n"
              f"not retrieved (n = {c['not_retrieved']})")
         _box(ax, column, stage_y["assessed"], f"Reports assessed for eligibility (n = {c['assessed']})\n"
-             f"excluded (n = {c['excluded_full_text']}), reasons below")
+             f"excluded (n = {c['excluded_full_text']}), reasons below\n"
+             f"awaiting classification (n = {c['awaiting_classification']})")
         for upper, lower in (("identified", "screened"), ("screened", "sought"), ("sought", "assessed")):
             _arrow(ax, (column, stage_y[upper] - 0.05), (column, stage_y[lower] + 0.05))
         _arrow(ax, (column, stage_y["assessed"] - 0.05), (0.5, stage_y["included"] + 0.06))

@@ -45,6 +45,7 @@ def arm_counts(records: pd.DataFrame) -> dict[str, int]:
         "not_retrieved": not_retrieved,
         "assessed": assessed,
         "excluded_full_text": count("excluded_full_text"),
+        "awaiting_classification": count("awaiting_classification"),
         "included_reports": count("included"),
     }
 
@@ -72,3 +73,10 @@ def exclusion_reasons(screening: pd.DataFrame, search_log: pd.DataFrame) -> pd.D
     table.index = [REASON_LABELS[r] for r in table.index]
     table.index.name = "Reason"
     return table.rename(columns=ARMS).rename(columns={"total": "Total"})
+
+
+def awaiting_classification(screening: pd.DataFrame) -> pd.DataFrame:
+    """Reports that look eligible but whose data we have not (yet) extracted, with the reason."""
+    waiting = screening[screening["decision"] == "awaiting_classification"]
+    return pd.DataFrame({"Record": waiting["record_id"], "Title": waiting["title"],
+                         "Why not yet classified": waiting["notes"]}).reset_index(drop=True)
