@@ -50,3 +50,19 @@ def test_studies_awaiting_classification_are_listed_with_why(evidence_dir):
     table = awaiting_classification(read_table(evidence_dir, "screening"))
     assert table.to_dict(orient="records") == [
         {"Record": "R0009", "Title": "Delta series", "Why not yet classified": "eligible on abstract, not yet extracted"}]
+
+
+def test_screening_is_aligned_with_the_extracted_studies():
+    from mscreview.search_import import align_with_studies
+
+    screening = [
+        {"record_id": "R1", "decision": "included", "study_id": "", "doi": "10.1/a", "pmid": "", "notes": "", "report_role": ""},
+        {"record_id": "R2", "decision": "included", "study_id": "alpha2010", "doi": "", "pmid": "", "notes": "", "report_role": "primary"},
+        {"record_id": "R3", "decision": "included", "study_id": "beta2011", "doi": "", "pmid": "", "notes": "eligible", "report_role": "primary"},
+        {"record_id": "R4", "decision": "excluded_title_abstract", "study_id": "", "doi": "", "pmid": "", "notes": "", "report_role": ""},
+    ]
+    aligned = align_with_studies(screening, [{"study_id": "alpha2010", "doi": "10.1/A", "pmid": ""}])
+    assert [(r["decision"], r["study_id"], r["report_role"]) for r in aligned] == [
+        ("included", "alpha2010", "primary"), ("included", "alpha2010", "secondary"),
+        ("awaiting_classification", "", ""), ("excluded_title_abstract", "", "")]
+    assert aligned[2]["notes"] == "eligible; eligible on what we read, data not extracted in this round"

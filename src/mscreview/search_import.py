@@ -68,8 +68,36 @@ def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
     return log, screening
 
 
+def align_with_studies(screening: list[dict], studies: list[dict]) -> list[dict]:
+    """Make the screening decisions agree with what was extracted.
+
+    A record of an extracted study (same study_id, DOI or PMID) is included, the first one as the primary
+    report; an eligible record whose study was not extracted waits for classification, with the reason.
+    """
+    by_doi = {s["doi"].lower(): s["study_id"] for s in studies if s.get("doi")}
+    by_pmid = {s["pmid"]: s["study_id"] for s in studies if s.get("pmid")}
+    known = {s["study_id"] for s in studies}
+    primary_seen: set[str] = set()
+    for record in screening:
+        if record["decision"] != "included":
+            continue
+        study_id = (record["study_id"] if record["study_id"] in known else
+                    by_doi.get(record["doi"].lower()) or by_pmid.get(record["pmid"]) or "")
+        if study_id:
+            record["study_id"] = study_id
+            record["report_role"] = "secondary" if study_id in primary_seen else "primary"
+            primary_seen.add(study_id)
+        else:
+            record.update(decision="awaiting_classification", study_id="", report_role="",
+                          notes=(record["notes"] + "; " if record["notes"] else "")
+                          + "eligible on what we read, data not extracted in this round")
+    return screening
+
+
 def main() -> int:
     log, screening = merge()
+    studies_path = REPO_ROOT / "data" / "studies.csv"
+    screening = align_with_studies(screening, _rows(studies_path) if studies_path.exists() else [])
     for name, columns, rows in (("search_log.csv", LOG_COLUMNS, log), ("screening.csv", SCREENING_COLUMNS, screening)):
         with (REPO_ROOT / "data" / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
