@@ -69,7 +69,8 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
                 record["exclusion_reason"] = "not_clinical" if decision.endswith("abstract") else "no_msc"
         screening.append(record)
     tables = {"search_log": queries, "screening": screening, "studies": studies, "outcomes": outcomes,
-              "safety": [], "extraction_discrepancies": []}
+              "safety": [], "extraction_discrepancies": [],
+              "reviews_traced": [{"review": "synthetic review", "studies_traced": "0"}]}
     needs = {name: {f["name"] for f in fields if f.get("provenance")} for name, fields in FIELDS.items()}
     provenance = []
     for table, key_of in (("studies", lambda r: r["study_id"]), ("outcomes", lambda r: f"{r['study_id']}/{r['arm']}")):
@@ -77,8 +78,10 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
             provenance += [{"table": table, "row_key": key_of(row), "column": c, "report": "doi:10.1000/synthetic",
                             "location": "Table 1"} for c, v in row.items() if c in needs[table] and v]
     tables["provenance"] = provenance
+    paths = {r["name"]: r["path"] for r in SCHEMA["resources"]}
     for name, rows in tables.items():
-        _write(folder / f"{name}.csv", name, rows)
+        (folder / paths[name]).parent.mkdir(parents=True, exist_ok=True)
+        _write(folder / paths[name], name, rows)
     (folder / "references.bib").write_text("".join(
         f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
         f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in studies), encoding="utf-8")

@@ -66,6 +66,9 @@ OUTCOMES = [
      "neut_statistic": "mean", "neut_n_evaluable": "20", "plt_days_from": "transplant", "plt_days": "50",
      "plt_statistic": "mean", "plt_n_evaluable": "18"},
 ]
+REVIEWS = [
+    {"review": "A synthetic review", "doi_or_pmid": "10.1000/review", "studies_listed": "2", "studies_traced": "1"},
+]
 SAFETY = [
     {"safety_id": "beta2015-1", "study_id": "beta2015", "event": "infusion_reaction", "n_patients": "1",
      "severity": "mild", "attribution": "related", "description": "transient fever"},
@@ -103,14 +106,16 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     """Write a valid synthetic evidence base to ``folder``; keyword arguments replace whole tables."""
     folder.mkdir(parents=True, exist_ok=True)
     data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
-            "safety": SAFETY, "extraction_discrepancies": []}
+            "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS}
     data.update(tables)
     data.setdefault("provenance", None)
     if data["provenance"] is None:
         data["provenance"] = provenance_rows(data)
     shutil.copy(REPO / "data" / "datapackage.json", folder / "datapackage.json")
     for resource in SCHEMA["resources"]:
-        write_table(folder / resource["path"], COLUMNS[resource["name"]], data[resource["name"]])
+        path = folder / resource["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_table(path, COLUMNS[resource["name"]], data[resource["name"]])
     bib = "".join(f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
                   f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in data["studies"])
     (folder / "references.bib").write_text(bib, encoding="utf-8")

@@ -16,6 +16,7 @@ class Evidence:
     """The data tables; a table a chapter did not declare it reads is None."""
     search_log: pd.DataFrame | None = None
     screening: pd.DataFrame | None = None
+    reviews_traced: pd.DataFrame | None = None
     studies: pd.DataFrame | None = None
     outcomes: pd.DataFrame | None = None
     safety: pd.DataFrame | None = None

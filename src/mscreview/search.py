@@ -27,3 +27,8 @@ def records_per_strand(search_log: pd.DataFrame, screening: pd.DataFrame) -> pd.
 def query_table(search_log: pd.DataFrame) -> pd.DataFrame:
     return search_log[["search_id", "date", "strand", "query", "results_returned"]].rename(columns={
         "search_id": "Query", "date": "Date", "strand": "Strand", "query": "Text", "results_returned": "Results"})
+
+
+def reviews_table(reviews: pd.DataFrame) -> pd.DataFrame:
+    return reviews.rename(columns={"review": "Review", "doi_or_pmid": "Identifier", "studies_listed": "Studies listed",
+                                   "studies_traced": "Traced", "notes": "Notes"})
