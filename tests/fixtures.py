@@ -35,15 +35,15 @@ SCREENING = [
     {"record_id": "R0009", "search_id": "C01", "title": "Delta series", "decision": "awaiting_classification", "notes": "eligible on abstract, not yet extracted"},
 ]
 STUDIES = [
-    {"study_id": "alpha2010", "first_author": "Alpha", "year": "2010", "title": "Alpha trial", "full_text_read": "yes",
+    {"study_id": "alpha2010", "first_author": "Alpha", "year": "2010", "title": "Alpha trial", "full_text_read": "yes", "extraction": "double",
      "design": "rct", "control_type": "randomized", "setting": "co_transplantation", "n_patients": "20",
      "msc_source": "bone_marrow", "route": "intravenous", "authors_conclusion_engraftment": "improved",
      "msc_safety_statement": "none_observed", "msc_related_serious_ae_n": "0", "doi": "10.1000/alpha"},
-    {"study_id": "beta2015", "first_author": "Beta", "year": "2015", "title": "Beta series", "full_text_read": "no",
+    {"study_id": "beta2015", "first_author": "Beta", "year": "2015", "title": "Beta series", "full_text_read": "no", "extraction": "double",
      "design": "case_series", "control_type": "none", "setting": "poor_graft_function", "n_patients": "10",
      "msc_source": "umbilical_cord", "route": "intravenous", "authors_conclusion_engraftment": "unclear",
      "msc_safety_statement": "events_reported", "pmid": "12345"},
-    {"study_id": "gamma2020", "first_author": "Gamma", "year": "2020", "title": "Gamma cohort", "full_text_read": "yes",
+    {"study_id": "gamma2020", "first_author": "Gamma", "year": "2020", "title": "Gamma cohort", "full_text_read": "yes", "extraction": "double",
      "design": "controlled_non_randomized", "control_type": "historical", "setting": "co_transplantation",
      "n_patients": "30", "msc_source": "umbilical_cord", "route": "intravenous",
      "authors_conclusion_engraftment": "improved"},

@@ -57,3 +57,21 @@ def test_claims_on_the_synthetic_evidence(evidence_dir, params):
     assert rows.loc["C8", "status"] == "cannot be checked"  # two comparative studies < 3
     assert rows.loc["C9", ["ours", "status"]].tolist() == ["none reported", "reproduced"]
     assert rows.loc["C9", "why"].endswith("1 studies say nothing of safety.")
+
+
+def test_a_claim_without_any_data_cannot_be_checked(evidence_dir, params):
+    import csv
+
+    path = evidence_dir / "studies.csv"
+    rows = list(csv.DictReader(path.open()))
+    for row in rows:
+        row["route"] = ""
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    provenance = evidence_dir / "provenance.csv"
+    kept = [line for line in provenance.read_text().splitlines() if ",route," not in line]
+    provenance.write_text("\n".join(kept) + "\n")
+    rows = claims.claim_rows(load_evidence(evidence_dir, params), params).set_index("id")
+    assert rows.loc["C7", ["ours", "status"]].tolist() == ["not reported", "cannot be checked"]

@@ -99,13 +99,13 @@ def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
     sources = top_values(studies, "msc_source", 2)
     expected = set(published["C6"]["value"])
     overlap = len(expected & set(sources))
-    add("C6", ", ".join(label(s) for s in sources), all_ids,
-        REPRODUCED if overlap == 2 else PARTLY if overlap == 1 else NOT_REPRODUCED,
+    add("C6", ", ".join(label(s) for s in sources) or "not reported", all_ids,
+        UNCHECKABLE if not sources else REPRODUCED if overlap == 2 else PARTLY if overlap == 1 else NOT_REPRODUCED,
         "The two MSC tissue sources used by most included studies.")
 
     routes = top_values(studies, "route", 1)
-    add("C7", ", ".join(label(r) for r in routes), all_ids,
-        REPRODUCED if routes == [published["C7"]["value"]] else NOT_REPRODUCED,
+    add("C7", ", ".join(label(r) for r in routes) or "not reported", all_ids,
+        UNCHECKABLE if not routes else REPRODUCED if routes == [published["C7"]["value"]] else NOT_REPRODUCED,
         "The route used by most included studies.")
 
     summaries = {lineage: eg.benefit_summary(eg.arm_engraftment(evidence.outcomes, studies, lineage))

@@ -47,10 +47,15 @@ def flatten(form: dict) -> dict[Cell, tuple[object, str | None]]:
                     cells[("outcomes", key, f"{LINEAGE_PREFIX[column]}_{sub}")] = _field(subpair)
             else:
                 cells[("outcomes", key, ARM_RENAMES.get(column, column))] = _field(pair)
-    events = sorted(form.get("safety_events") or [], key=lambda e: str(_field(e.get("event"))[0]))
-    for number, event in enumerate(events, start=1):
+    # events are matched between passes by their type (numbered only on import), so one event that a
+    # single pass found does not shift the comparison of all the others
+    seen: dict[str, int] = {}
+    for event in form.get("safety_events") or []:
+        kind = str(_field(event.get("event"))[0])
+        seen[kind] = seen.get(kind, 0) + 1
+        key = f"{study_id}-{kind}" + (f"-{seen[kind]}" if seen[kind] > 1 else "")
         for column, pair in event.items():
-            cells[("safety", f"{study_id}-{number}", column)] = _field(pair)
+            cells[("safety", key, column)] = _field(pair)
     return {cell: vw for cell, vw in cells.items() if vw[0] is not None and vw[0] != ""}
 
 
@@ -139,7 +144,11 @@ def _split_where(where: str) -> tuple[str, str]:
 
 def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> dict[Cell, tuple[str, str]]:
     """Agreed values, and resolved values for disagreements: cell -> (value, where)."""
-    first, second = (flatten(load_form(extraction_dir / p / f"{study_id}.yaml")) for p in PASSES)
+    forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
+    if not all(f.exists() for f in forms):  # one pass only: its values, as the 'extraction' column says
+        (single,) = [flatten(load_form(f)) for f in forms if f.exists()]
+        return {cell: (normalise(v) if isinstance(v, (int, float)) else str(v), w or "") for cell, (v, w) in single.items()}
+    first, second = (flatten(load_form(f)) for f in forms)
     resolutions = {(r["table"], r["row_key"], r["column"]): r for r in log if r["study_id"] == study_id}
     cells = {}
     for cell in sorted(set(first) | set(second)):
@@ -161,7 +170,8 @@ def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTR
 def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> None:
     """Append one study's reconciled rows to studies/outcomes/safety.csv and their locations to provenance.csv."""
     columns = _columns(data_dir)
-    form = load_form(extraction_dir / "pass1" / f"{study_id}.yaml")
+    forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
+    form = load_form(next(f for f in forms if f.exists()))
     primary = next(r for r in form["reports"] if r.get("role") == "primary")
     cells = reconciled_cells(study_id, log, extraction_dir)
     rows: dict[str, dict[str, dict]] = {"studies": {}, "outcomes": {}, "safety": {}}
@@ -179,10 +189,15 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
     study["doi"] = identifier.removeprefix("doi:") if identifier.startswith("doi:") else ""
     study["pmid"] = str(primary.get("pmid") or (identifier.removeprefix("pmid:") if identifier.startswith("pmid:") else ""))
     study["full_text_read"] = "yes" if primary.get("read") == "full_text" else "no"
+    study["extraction"] = "double" if all(f.exists() for f in forms) else "single"
     for key, row in rows["outcomes"].items():
         row["study_id"], row["arm"] = key.split("/")
-    for key, row in rows["safety"].items():
-        row["safety_id"], row["study_id"] = key, study_id
+    safety_ids = {key: f"{study_id}-{number}" for number, key in enumerate(sorted(rows["safety"]), start=1)}
+    rows["safety"] = {safety_ids[key]: dict(row, safety_id=safety_ids[key], study_id=study_id)
+                      for key, row in rows["safety"].items()}
+    for entry in provenance:
+        if entry["table"] == "safety":
+            entry["row_key"] = safety_ids[entry["row_key"]]
     for table in rows:
         path = data_dir / f"{table}.csv"
         _write_csv(path, columns[table], _read_csv(path) + list(rows[table].values()))
@@ -193,17 +208,21 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
 
 
 def bibtex_entry(study: dict) -> str:
-    """A BibTeX entry built from the study's extracted identity fields (first author only: et al.)."""
-    fields = {"author": f"{study.get('first_author', '')} and others", "title": study.get("title", ""),
+    """A BibTeX entry built from the study's extracted identity fields."""
+    # only the first author is extracted: a braced name renders as "Name et al." in the book
+    fields = {"author": f"{{{study.get('first_author', '')} et al.}}", "title": study.get("title", ""),
               "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
               "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
-    return f"@article{{{study['study_id']},\n{body}\n}}\n\n"
+    kind = "article" if study.get("journal") else "misc"  # an article without a known journal is incomplete
+    return f"@{kind}{{{study['study_id']},\n{body}\n}}\n\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["compare", "import"])
+    parser.add_argument("--single", nargs="*", default=[], metavar="STUDY",
+                        help="also import these studies from their one extraction pass")
     parser.add_argument("--data", type=Path, default=REPO_ROOT / "data")
     args = parser.parse_args(argv)
     log = log_disagreements(args.data)
@@ -213,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({stats['rate']:.1%}); {sum(1 for r in log if not r['resolution'])} disagreements unresolved")
     if args.action == "import":
         present = {r["study_id"] for r in _read_csv(args.data / "studies.csv")}
-        for study_id in pairs:
+        for study_id in [*pairs, *args.single]:
             if study_id in present:
                 continue
             if any(r["study_id"] == study_id and not r["resolution"] for r in log):
