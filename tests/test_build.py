@@ -53,9 +53,10 @@ def glued_values(built, chapter):
     values = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
-            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if key and "text/plain" in output.get("data", {}):
-                values[key] = output["data"]["text/plain"].strip("'")
+            record = output.get("metadata", {}).get("scrapbook", {})
+            text = output.get("data", {}).get(record.get("mime_prefix", "") + "text/plain")
+            if record.get("name") and text is not None:
+                values[record["name"]] = text.strip("'")
     return values
 
 

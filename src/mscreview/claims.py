@@ -108,22 +108,20 @@ def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
         UNCHECKABLE if not routes else REPRODUCED if routes == [published["C7"]["value"]] else NOT_REPRODUCED,
         "The route used by most included studies.")
 
-    summaries = {lineage: eg.benefit_summary(eg.arm_engraftment(evidence.outcomes, studies, lineage))
-                 for lineage in eg.LINEAGES}
-    enough = all(s["studies"] >= tol["min_comparative_studies"] for s in summaries.values())
+    arms = {lineage: eg.arm_engraftment(evidence.outcomes, studies, lineage) for lineage in eg.LINEAGES}
+    summaries = {lineage: eg.benefit_summary(arms[lineage]) for lineage in eg.LINEAGES}
+    comparative = sorted({s for lineage in eg.LINEAGES for s in eg.comparative_differences(arms[lineage])["study_id"]})
     neut, plt_ = summaries["neut"], summaries["plt"]
-    if not enough:
+    if not all(s["studies"] >= tol["min_comparative_studies"] for s in summaries.values()):
         c8_status, c8_ours = UNCHECKABLE, "too few comparative studies"
     else:
         larger = [plt_["median_relative_reduction"] > neut["median_relative_reduction"],
                   plt_["median_difference_days"] > neut["median_difference_days"]]
         c8_status = REPRODUCED if all(larger) else PARTLY if any(larger) else NOT_REPRODUCED
         c8_ours = "platelet" if all(larger) else "mixed" if any(larger) else "neutrophil"
-    add("C8", c8_ours, [], c8_status,
+    add("C8", c8_ours, comparative, c8_status,
         f"Comparative studies: neutrophils {neut['studies']} (median gain {neut['median_difference_days']:.1f} days), "
         f"platelets {plt_['studies']} (median gain {plt_['median_difference_days']:.1f} days).")
-    rows[-1]["studies"] = sorted(set(eg.comparative_differences(eg.arm_engraftment(evidence.outcomes, studies, "neut"))["study_id"])
-                                 | set(eg.comparative_differences(eg.arm_engraftment(evidence.outcomes, studies, "plt"))["study_id"]))
 
     serious = serious_related_events(evidence.safety, studies)["study_id"].tolist()
     silent = studies_silent_on_safety(studies)
