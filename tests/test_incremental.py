@@ -75,3 +75,27 @@ def test_the_build_runs_with_networking_cut_off(tmp_path):
         pytest.skip("this machine does not allow a network namespace")
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "_build" / "book" / "html" / "index.html").is_file()
+
+
+def test_killing_a_build_midway_leaves_the_previous_book(first_build):
+    import os
+    import signal
+    import time
+
+    root, data, params, _, _ = first_build
+    book = root / "_build" / "book"
+    target = book.resolve()
+    outcomes = data / "outcomes.csv"
+    original = outcomes.read_text()
+    outcomes.write_text(original.replace(",18,mean,", ",17,mean,", 1))  # forces re-execution
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "mscreview.build", "--output", str(root / "_build"),
+                                    "--params", str(params)], start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(4)  # validation done, notebooks executing
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        outcomes.write_text(original)
+    assert book.resolve() == target
+    assert (book / "html" / "index.html").is_file() and (book / "fingerprint.json").is_file()

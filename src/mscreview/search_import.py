@@ -3,8 +3,9 @@
     python -m mscreview.search_import
 
 Records are deduplicated by DOI, then PMID, then normalised title: the first record of a report (in
-strand, query and rank order) keeps its decision; later ones become duplicates of it. Run once when the
-strands are complete; decisions changed later (e.g. after extraction) are edited in screening.csv itself.
+strand, query and rank order) keeps its decision; later ones become duplicates of it. Decisions are then
+aligned with studies.csv (see ``align_with_studies``). Both output files are regenerated on every run: a
+decision is changed in the strand export, never in screening.csv.
 """
 from __future__ import annotations
 
