@@ -33,6 +33,15 @@ def test_a_cold_build_executes_every_chapter(first_build):
                                   "06_claims", "07_data_dictionary"]
 
 
+def test_parallel_chapter_execution_leaves_the_working_directory_alone(first_build):
+    import os
+
+    root, _, params, _, _ = first_build
+    before = os.getcwd()
+    build(root / "_build_cwd", params)
+    assert os.getcwd() == before
+
+
 def test_the_build_never_writes_to_the_data_folder(first_build):
     _, data, _, before, _ = first_build
     assert checksums(data) == before

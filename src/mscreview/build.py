@@ -125,8 +125,10 @@ def execute_chapter(source: Path, target: Path, params: dict, params_file: Path)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     unexecuted = target.with_suffix(".input.ipynb")
     nbformat.write(notebook, unexecuted)
+    # no cwd=: papermill would os.chdir, which is process-wide and races between the chapter threads;
+    # the notebooks only use the absolute paths they are given
     papermill.execute_notebook(
-        str(unexecuted), str(target), kernel_name=KERNEL, cwd=str(target.parent), progress_bar=False,
+        str(unexecuted), str(target), kernel_name=KERNEL, progress_bar=False,
         parameters=injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook)),
     )
     unexecuted.unlink()
