@@ -44,7 +44,7 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
         study_id = f"syn{_letters(i)}{2000 + i % 26}"
         controlled = i % 3 == 0
         studies.append({"study_id": study_id, "first_author": f"Syn{i}", "year": str(2000 + i % 26),
-                        "title": f"Synthetic study {i}", "full_text_read": "yes", "design": DESIGNS[i % 5],
+                        "title": f"Synthetic study {i}", "full_text_read": "yes", "extraction": "double", "design": DESIGNS[i % 5],
                         "control_type": "concurrent" if controlled else "none", "setting": "co_transplantation",
                         "n_patients": "40" if controlled else "20", "msc_source": SOURCES[i % 4],
                         "route": "intravenous", "authors_conclusion_engraftment": "improved",

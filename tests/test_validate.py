@@ -141,3 +141,8 @@ def test_load_evidence_raises_with_every_problem(tmp_path, params):
         load_evidence(folder, params)
     assert len(error.value.problems) == 2
     assert str(error.value).count("data/studies.csv, line 2") == 2
+
+
+def test_empty_required_value_says_a_value_is_required(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 2, setting=""))
+    assert problems_of(folder, params) == ['data/studies.csv, line 4, column "setting": a value is required']

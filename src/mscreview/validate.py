@@ -78,6 +78,8 @@ def _expected_from_frictionless(error, field_types: dict[str, str]) -> str:
         match = re.match(r'constraint "(\w+)" is "(.*)"', note)
         if match and match.group(1) == "enum":
             return "expected one of: " + ", ".join(_enum_values(match.group(2)))
+        if match and match.group(1) == "required":
+            return "a value is required"
         if match:
             return f"expected {match.group(1)} {match.group(2)}"
         return f"expected: {note}"
