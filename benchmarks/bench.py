@@ -100,19 +100,22 @@ def median_of(runs: int, measure) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-scale", action="store_true", help="skip the 1,000-study run (the slow part)")
     args = parser.parse_args()
     real = median_of(args.runs, lambda w: ours(REPO_ROOT / "data", w))
     base = median_of(args.runs, baseline)
+    print(f"median of {args.runs} runs, seconds, on {Path('/proc/cpuinfo').read_text().count('processor')} cores")
+    print(f"{'scenario':<16}{'ours':>10}{'baseline':>10}{'ours/baseline':>15}")
+    for key in real:
+        print(f"{key:<16}{real[key]:>10.2f}{base[key]:>10.2f}{real[key] / base[key]:>15.2f}", flush=True)
+    if args.no_scale:
+        return 0
 
     def scale(work: Path) -> dict[str, float]:
         generate(work / "source", n_studies=1000, n_records=100_000)
         return ours(work / "source", work)
 
     large = median_of(args.runs, scale)
-    print(f"median of {args.runs} runs, seconds, on {Path('/proc/cpuinfo').read_text().count('processor')} cores")
-    print(f"{'scenario':<16}{'ours':>10}{'baseline':>10}{'ours/baseline':>15}")
-    for key in real:
-        print(f"{key:<16}{real[key]:>10.2f}{base[key]:>10.2f}{real[key] / base[key]:>15.2f}")
     print(f"\nscale: 1,000 studies and 100,000 screening records")
     print(f"{'scenario':<16}{'real data':>10}{'synthetic':>10}{'synthetic/real':>15}")
     for key in real:
