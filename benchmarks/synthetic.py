@@ -1,11 +1,12 @@
 """Generate a large, valid, synthetic evidence base for the scale benchmark (never written to data/)."""
 from __future__ import annotations
 
-import csv
 import json
 import random
 import shutil
 from pathlib import Path
+
+from mscreview.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
@@ -21,14 +22,6 @@ def _letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         text = chr(97 + rest) + text
     return text
-
-
-def _write(path: Path, name: str, rows: list[dict]) -> None:
-    columns = [f["name"] for f in FIELDS[name]]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
 
 
 def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Path:
@@ -81,7 +74,7 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
     paths = {r["name"]: r["path"] for r in SCHEMA["resources"]}
     for name, rows in tables.items():
         (folder / paths[name]).parent.mkdir(parents=True, exist_ok=True)
-        _write(folder / paths[name], name, rows)
+        write_rows(folder / paths[name], [f["name"] for f in FIELDS[name]], rows)
     (folder / "references.bib").write_text("".join(
         f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
         f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in studies), encoding="utf-8")

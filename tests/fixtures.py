@@ -4,10 +4,11 @@
 """
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
+
+from mscreview.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
@@ -94,14 +95,6 @@ def provenance_rows(tables: dict[str, list[dict]]) -> list[dict]:
     return rows
 
 
-def write_table(path: Path, columns: list[str], rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: row.get(c, "") for c in columns})
-
-
 def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     """Write a valid synthetic evidence base to ``folder``; keyword arguments replace whole tables."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,7 +108,7 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     for resource in SCHEMA["resources"]:
         path = folder / resource["path"]
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_table(path, COLUMNS[resource["name"]], data[resource["name"]])
+        write_rows(path, COLUMNS[resource["name"]], data[resource["name"]])
     bib = "".join(f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
                   f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in data["studies"])
     (folder / "references.bib").write_text(bib, encoding="utf-8")

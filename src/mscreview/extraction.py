@@ -9,14 +9,13 @@ after that the CSV rows are the data and this tool never overwrites them.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 import yaml
 
+from .load import read_rows, table_columns, write_rows
 from .params import REPO_ROOT
-from .validate import schema_of
 
 EXTRACTION_DIR = REPO_ROOT / "data" / "extraction"
 PASSES = ("pass1", "pass2")
@@ -89,6 +88,11 @@ def compare_forms(first: dict, second: dict) -> tuple[int, list[dict]]:
     return len(cells), disagreements
 
 
+def compare_study(study_id: str, extraction_dir: Path = EXTRACTION_DIR) -> tuple[int, list[dict]]:
+    """``compare_forms`` on the two passes of one study."""
+    return compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+
+
 def paired_studies(extraction_dir: Path = EXTRACTION_DIR) -> list[str]:
     names = [{p.stem for p in (extraction_dir / name).glob("*.yaml")} for name in PASSES]
     return sorted(names[0] & names[1])
@@ -98,42 +102,24 @@ def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR) -> di
     """Cells compared and cells on which both passes agreed, over the given studies."""
     compared = disagreed = 0
     for study_id in study_ids:
-        n, diffs = compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+        n, diffs = compare_study(study_id, extraction_dir)
         compared += n
         disagreed += len(diffs)
     return {"studies": len(study_ids), "cells": compared, "agreed": compared - disagreed,
             "rate": (compared - disagreed) / compared if compared else float("nan")}
 
 
-def _read_csv(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
-
-
-def _columns(data_dir: Path) -> dict[str, list[str]]:
-    return {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in schema_of(data_dir)["resources"]}
-
-
 def log_disagreements(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> list[dict]:
     """Add every new disagreement to the discrepancy log (unresolved); return the log."""
     path = data_dir / "extraction_discrepancies.csv"
-    log = _read_csv(path)
+    log = read_rows(path, missing_ok=True)
     known = {(r["study_id"], r["table"], r["row_key"], r["column"]) for r in log}
     for study_id in paired_studies(extraction_dir):
-        _, diffs = compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+        _, diffs = compare_study(study_id, extraction_dir)
         log += [dict(d, resolved_value="", resolved_where="", resolution="") for d in diffs
                 if (d["study_id"], d["table"], d["row_key"], d["column"]) not in known]
     log.sort(key=lambda r: (r["study_id"], r["table"], r["row_key"], r["column"]))
-    _write_csv(path, _columns(data_dir)["extraction_discrepancies"], log)
+    write_rows(path, table_columns(data_dir)["extraction_discrepancies"], log)
     return log
 
 
@@ -142,12 +128,17 @@ def _split_where(where: str) -> tuple[str, str]:
     return report, location.strip() or "not stated"
 
 
+def _cell_text(value) -> str:
+    """A form value as the text a CSV cell holds (numbers without a trailing .0)."""
+    return normalise(value) if isinstance(value, (int, float)) else str(value)
+
+
 def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> dict[Cell, tuple[str, str]]:
     """Agreed values, and resolved values for disagreements: cell -> (value, where)."""
     forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
     if not all(f.exists() for f in forms):  # one pass only: its values, as the 'extraction' column says
         (single,) = [flatten(load_form(f)) for f in forms if f.exists()]
-        return {cell: (normalise(v) if isinstance(v, (int, float)) else str(v), w or "") for cell, (v, w) in single.items()}
+        return {cell: (_cell_text(v), w or "") for cell, (v, w) in single.items()}
     first, second = (flatten(load_form(f)) for f in forms)
     resolutions = {(r["table"], r["row_key"], r["column"]): r for r in log if r["study_id"] == study_id}
     cells = {}
@@ -163,13 +154,13 @@ def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTR
             cells[cell] = (resolved["resolved_value"], where)
         else:
             value, where = first[cell]
-            cells[cell] = (normalise(value) if isinstance(value, (int, float)) else str(value), where or "")
+            cells[cell] = (_cell_text(value), where or "")
     return cells
 
 
 def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> None:
     """Append one study's reconciled rows to studies/outcomes/safety.csv and their locations to provenance.csv."""
-    columns = _columns(data_dir)
+    columns = table_columns(data_dir)
     forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
     form = load_form(next(f for f in forms if f.exists()))
     primary = next(r for r in form["reports"] if r.get("role") == "primary")
@@ -200,9 +191,9 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
             entry["row_key"] = safety_ids[entry["row_key"]]
     for table in rows:
         path = data_dir / f"{table}.csv"
-        _write_csv(path, columns[table], _read_csv(path) + list(rows[table].values()))
+        write_rows(path, columns[table], read_rows(path, missing_ok=True) + list(rows[table].values()))
     path = data_dir / "provenance.csv"
-    _write_csv(path, columns["provenance"], _read_csv(path) + provenance)
+    write_rows(path, columns["provenance"], read_rows(path, missing_ok=True) + provenance)
     with (data_dir / "references.bib").open("a", encoding="utf-8") as handle:
         handle.write(bibtex_entry(study))
 
@@ -231,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{stats['studies']} studies extracted twice; {stats['agreed']} of {stats['cells']} cells agree "
           f"({stats['rate']:.1%}); {sum(1 for r in log if not r['resolution'])} disagreements unresolved")
     if args.action == "import":
-        present = {r["study_id"] for r in _read_csv(args.data / "studies.csv")}
+        present = {r["study_id"] for r in read_rows(args.data / "studies.csv", missing_ok=True)}
         for study_id in [*pairs, *args.single]:
             if study_id in present:
                 continue

@@ -1,6 +1,7 @@
-"""Load the validated evidence base as typed pandas frames."""
+"""Load the validated evidence base as typed pandas frames; read and write data files row by row."""
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +37,30 @@ def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:
 def load_evidence(data_dir: Path | str, params: dict) -> Evidence:
     """Validate, then load, every data file; raises ``DataError`` on a bad file."""
     validate(data_dir, params)
-    return Evidence(**{name: read_table(data_dir, name) for name in resource_paths(data_dir)})
+    return load_tables(data_dir, list(resource_paths(data_dir)))
 
 
 def load_tables(data_dir: Path | str, names: list[str]) -> Evidence:
     """Only the named tables, already validated by the build."""
     return Evidence(**{name: read_table(data_dir, name) for name in names})
+
+
+def table_columns(data_dir: Path | str) -> dict[str, list[str]]:
+    """Each data file's columns, in the order its schema gives them."""
+    return {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in schema_of(data_dir)["resources"]}
+
+
+def read_rows(path: Path, missing_ok: bool = False) -> list[dict]:
+    """A CSV file as a list of rows of text (an absent file is no rows when ``missing_ok``)."""
+    if missing_ok and not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """Write rows in the data files' format: the given columns, UTF-8, Unix line endings."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)

@@ -9,26 +9,17 @@ decision is changed in the strand export, never in screening.csv.
 """
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from pathlib import Path
 
+from .load import read_rows, table_columns, write_rows
 from .params import REPO_ROOT
 
 SEARCH_DIR = REPO_ROOT / "data" / "search"
 INTERFACE = "semantic search over stored public pages (PubMed, PMC, journal sites)"
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
              "excluded_full_text": "excluded_full_text", "not_retrieved": "not_retrieved"}
-LOG_COLUMNS = ["search_id", "date", "strand", "method", "interface", "query", "results_returned", "notes"]
-SCREENING_COLUMNS = ["record_id", "search_id", "title", "first_author", "year", "doi", "pmid", "url",
-                     "duplicate_of", "decision", "exclusion_reason", "study_id", "report_role", "notes"]
-
-
-def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
 
 def _title_key(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()[:120]
@@ -42,8 +33,8 @@ def clean_doi(doi: str) -> str:
 def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
     log, records = [], []
     for strand in sorted(search_dir.glob("strand_*_log.csv")):
-        log += [dict(r, interface=INTERFACE) for r in _rows(strand)]
-        records += _rows(strand.with_name(strand.name.replace("_log", "_records")))
+        log += [dict(r, interface=INTERFACE) for r in read_rows(strand)]
+        records += read_rows(strand.with_name(strand.name.replace("_log", "_records")))
     first_seen: dict[str, str] = {}
     screening = []
     for number, record in enumerate(records, start=1):
@@ -96,14 +87,12 @@ def align_with_studies(screening: list[dict], studies: list[dict]) -> list[dict]
 
 
 def main() -> int:
+    data_dir = REPO_ROOT / "data"
     log, screening = merge()
-    studies_path = REPO_ROOT / "data" / "studies.csv"
-    screening = align_with_studies(screening, _rows(studies_path) if studies_path.exists() else [])
-    for name, columns, rows in (("search_log.csv", LOG_COLUMNS, log), ("screening.csv", SCREENING_COLUMNS, screening)):
-        with (REPO_ROOT / "data" / name).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
+    screening = align_with_studies(screening, read_rows(data_dir / "studies.csv", missing_ok=True))
+    columns = table_columns(data_dir)
+    write_rows(data_dir / "search_log.csv", columns["search_log"], log)
+    write_rows(data_dir / "screening.csv", columns["screening"], screening)
     print(f"{len(log)} queries, {len(screening)} records, "
           f"{sum(r['decision'] == 'duplicate' for r in screening)} duplicates")
     return 0
