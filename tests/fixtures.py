@@ -67,6 +67,7 @@ OUTCOMES = [
      "neut_statistic": "mean", "neut_n_evaluable": "20", "plt_days_from": "transplant", "plt_days": "50",
      "plt_statistic": "mean", "plt_n_evaluable": "18"},
 ]
+AGREEMENT = [{"study_id": "alpha2010", "cells_compared": "20", "cells_agreed": "18"}]
 REVIEWS = [
     {"review": "A synthetic review", "doi_or_pmid": "10.1000/review", "studies_listed": "2", "studies_traced": "1"},
 ]
@@ -99,7 +100,8 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     """Write a valid synthetic evidence base to ``folder``; keyword arguments replace whole tables."""
     folder.mkdir(parents=True, exist_ok=True)
     data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
-            "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS}
+            "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS,
+            "extraction_agreement": AGREEMENT}
     data.update(tables)
     data.setdefault("provenance", None)
     if data["provenance"] is None:

@@ -52,6 +52,13 @@ def test_more_engrafted_than_evaluable_is_refused(tmp_path, params):
     assert 'data/outcomes.csv, line 2, column "neut_n_engrafted": value "11": expected at most neut_n_evaluable (10)' in messages
 
 
+def test_more_cells_agreed_than_compared_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", extraction_agreement=[
+        {"study_id": "alpha2010", "cells_compared": "20", "cells_agreed": "21"}])
+    assert problems_of(folder, params) == [
+        'data/extraction_agreement.csv, line 2, column "cells_agreed": value "21": expected at most cells_compared (20)']
+
+
 def test_duplicate_study_id_names_the_key(tmp_path, params):
     studies = STUDIES + [dict(STUDIES[0])]
     folder = write_evidence(tmp_path / "data", studies=studies)

@@ -53,3 +53,14 @@ def patients_total(studies: pd.DataFrame) -> int:
 
 def studies_missing(studies: pd.DataFrame, column: str) -> list[str]:
     return sorted(studies.loc[studies[column].isna(), "study_id"])
+
+
+def extraction_agreement(agreement: pd.DataFrame, studies: pd.DataFrame) -> dict:
+    """Agreement of the two extraction passes: over the included studies, and over every study extracted twice."""
+    def rate(rows: pd.DataFrame) -> dict:
+        compared, agreed = int(rows["cells_compared"].sum()), int(rows["cells_agreed"].sum())
+        return {"studies": len(rows), "cells": compared, "agreed": agreed,
+                "percent": round(100 * agreed / compared, 1) if compared else None}
+    included = agreement[agreement["study_id"].isin(studies["study_id"])]
+    return {"included": rate(included), "all": rate(agreement),
+            "single": int((studies["extraction"] == "single").sum())}

@@ -109,6 +109,15 @@ def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR) -> di
             "rate": (compared - disagreed) / compared if compared else float("nan")}
 
 
+def write_agreement(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> None:
+    """One row per study extracted twice: cells compared and cells agreed (the book reports the rate)."""
+    rows = []
+    for study_id in paired_studies(extraction_dir):
+        compared, diffs = compare_study(study_id, extraction_dir)
+        rows.append({"study_id": study_id, "cells_compared": compared, "cells_agreed": compared - len(diffs)})
+    write_rows(data_dir / "extraction_agreement.csv", table_columns(data_dir)["extraction_agreement"], rows)
+
+
 def log_disagreements(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> list[dict]:
     """Add every new disagreement to the discrepancy log (unresolved); return the log."""
     path = data_dir / "extraction_discrepancies.csv"
@@ -217,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO_ROOT / "data")
     args = parser.parse_args(argv)
     log = log_disagreements(args.data)
+    write_agreement(args.data)
     pairs = paired_studies()
     stats = agreement(pairs)
     print(f"{stats['studies']} studies extracted twice; {stats['agreed']} of {stats['cells']} cells agree "

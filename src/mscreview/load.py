@@ -23,6 +23,7 @@ class Evidence:
     safety: pd.DataFrame | None = None
     provenance: pd.DataFrame | None = None
     extraction_discrepancies: pd.DataFrame | None = None
+    extraction_agreement: pd.DataFrame | None = None
 
 
 def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:

@@ -218,6 +218,14 @@ def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame, file: str) 
     return problems
 
 
+def _agreement_problems(agreement: pd.DataFrame, file: str) -> list[Problem]:
+    compared = pd.to_numeric(agreement["cells_compared"])
+    agreed = pd.to_numeric(agreement["cells_agreed"])
+    return [Problem(file, _line(i), "cells_agreed", agreement.at[i, "cells_agreed"],
+                    f"expected at most cells_compared ({agreement.at[i, 'cells_compared']})")
+            for i in agreement.index[agreed > compared]]
+
+
 def _provenance_problems(data_dir: Path, tables: dict[str, pd.DataFrame], provenance: pd.DataFrame) -> list[Problem]:
     descriptor = schema_of(data_dir)
     needs = {r["name"]: [f["name"] for f in r["schema"]["fields"] if f.get("provenance")]
@@ -285,6 +293,7 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _screening_problems(frames["screening"], studies, "data/screening.csv")
     problems += _outcome_problems(frames["outcomes"], studies, "data/outcomes.csv")
     problems += _provenance_problems(data_dir, {t: frames[t] for t in EXTRACTED_TABLES}, frames["provenance"])
+    problems += _agreement_problems(frames["extraction_agreement"], "data/extraction_agreement.csv")
     problems += _bibliography_problems(data_dir, studies)
     problems += _window_problems(studies, params)
     return problems
