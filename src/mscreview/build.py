@@ -28,6 +28,10 @@ import jupytext
 import nbformat
 import papermill
 
+from .audit import write_audit_pages
+from .downloads import write_downloads_page
+from .interactive import BUNDLE_FILE, offline_bundle
+from .load import load_tables
 from .params import PARAMS_FILE, REPO_ROOT, load_params
 from .validate import resource_paths, validation_problems
 
@@ -36,6 +40,7 @@ BOOK_DIR = REPO_ROOT / "book"
 CONFIG_FILE = REPO_ROOT / "_config.yml"
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_FILE = REPO_ROOT / "constraints.txt"
+CITATION_FILE = REPO_ROOT / "CITATION.cff"
 FINGERPRINT_FILE = "fingerprint.json"
 KERNEL = "python3"
 HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
@@ -114,8 +119,10 @@ def chapter_fingerprint(source: Path, params: dict, params_file: Path) -> str:
 def book_fingerprint(chapters: dict[str, str], params: dict) -> str:
     """Hash of every input of the rendered book: chapter fingerprints, pages, configuration, bibliography."""
     pages = sorted(p for p in BOOK_DIR.iterdir() if p.is_file())
-    others = [CONFIG_FILE, Path(params["data_dir"]) / "references.bib", REPO_ROOT / "data" / "eligibility.md",
-              REPO_ROOT / "data" / "extraction" / "RULES.md"]
+    data_dir = Path(params["data_dir"])
+    # the audit and downloads pages are made from every data file
+    others = [CONFIG_FILE, data_dir / "references.bib", data_dir / "datapackage.json", *resource_paths(data_dir).values(),
+              REPO_ROOT / "data" / "eligibility.md", REPO_ROOT / "data" / "extraction" / "RULES.md", CITATION_FILE]
     return _digest(json.dumps(chapters, sort_keys=True).encode(), *(p.name.encode() + p.read_bytes() for p in pages),
                    *(p.read_bytes() for p in others))
 
@@ -149,6 +156,20 @@ def stage_sources(stage: Path, params: dict) -> None:
     # the written protocol is part of the repository, whatever data folder a build reads
     shutil.copy(REPO_ROOT / "data" / "eligibility.md", stage / "eligibility.md")
     shutil.copy(REPO_ROOT / "data" / "extraction" / "RULES.md", stage / "extraction_rules.md")
+    (stage / "_static").mkdir(exist_ok=True)
+    (stage / "_static" / BUNDLE_FILE).write_text(offline_bundle(), encoding="utf-8")
+
+
+def write_generated_pages(stage: Path, params: dict) -> None:
+    """Pages made from the data and the executed chapters: one audit page per study, the downloads page."""
+    data_dir = Path(params["data_dir"])
+    write_audit_pages(load_tables(data_dir, list(resource_paths(data_dir))), stage)
+    write_downloads_page(stage, data_dir, {
+        "the data dictionary (Frictionless Data Package: every column, its type, unit and allowed values)":
+            data_dir / "datapackage.json",
+        "the bibliography of the included studies (BibTeX)": data_dir / "references.bib",
+        "how to cite this repository (Citation File Format)": CITATION_FILE,
+    })
 
 
 def run_jupyter_book(stage: Path) -> None:
@@ -221,6 +242,7 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
             jobs = {nb.stem: pool.submit(_cached_or_executed, nb, stage / "notebooks" / f"{nb.stem}.ipynb",
                                          fingerprints[nb.stem], cache, params, params_file) for nb in sources}
             executed = sorted(stem for stem, job in jobs.items() if job.result())
+        write_generated_pages(stage, params)
         run_jupyter_book(stage)
         shutil.move(stage / "_build" / "html", new_build / "html")
         shutil.rmtree(stage / "_build")

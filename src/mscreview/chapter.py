@@ -47,10 +47,27 @@ def parameters_box(params: dict, names: list[str]) -> Markdown:
                     "Set in `params.yaml`; change them there and rebuild.\n\n" + "\n".join(lines) + "\n:::")
 
 
+class FigureImages:
+    """A figure as both SVG (shown in the book, sharp at any width) and PNG (offered for download)."""
+
+    def __init__(self, figure):
+        import base64
+        import io
+
+        svg, png = io.BytesIO(), io.BytesIO()
+        figure.savefig(svg, format="svg", metadata={"Date": None})  # no date: builds stay byte-identical
+        figure.savefig(png, format="png")
+        self.svg = svg.getvalue().decode("utf-8")
+        self.png = base64.b64encode(png.getvalue()).decode("ascii")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"image/svg+xml": self.svg, "image/png": self.png, "text/plain": "<figure>"}
+
+
 def glue_figure(name: str, figure) -> None:
     """Glue a figure for a {glue:figure} directive and close it, so the cell does not show it a second time."""
     import matplotlib.pyplot as plt
     from myst_nb import glue
 
-    glue(name, figure, display=False)
+    glue(name, FigureImages(figure), display=False)
     plt.close(figure)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .tables import cite
+from .interactive import Column, sourced_table
 
 DESIGN_LABELS = {
     "rct": "Randomized trial",
@@ -21,23 +21,25 @@ def label(value: str | None) -> str | None:
     return DESIGN_LABELS.get(value, str(value).replace("_", " "))
 
 
-def characteristics_table(studies: pd.DataFrame) -> pd.DataFrame:
-    """One row per study, in publication order, with the study cited."""
-    s = studies.sort_values(["year", "study_id"], kind="stable")
-    return pd.DataFrame({
-        "Study": [cite(i) for i in s["study_id"]],
-        "Design": s["design"].map(label),
-        "Country": s["country"],
-        "Patients": s["n_patients"],
-        "Setting": s["setting"].map(label),
-        "Disease": s["diseases"],
-        "Graft / donor": [" / ".join(x for x in (label(g), label(d)) if x) or None
-                          for g, d in zip(s["graft_source"], s["donor_type"])],
-        "MSC source": s["msc_source"].map(label),
-        "MSC dose": s["msc_dose"],
-        "Route": s["route"].map(label),
-        "Timing": s["timing"],
-    })
+CHARACTERISTICS_COLUMNS = [
+    Column("Design", ("design",), lambda r: label(r["design"])),
+    Column("Country", ("country",)),
+    Column("Patients", ("n_patients",)),
+    Column("Setting", ("setting",), lambda r: label(r["setting"])),
+    Column("Disease", ("diseases",)),
+    Column("Graft", ("graft_source",), lambda r: label(r["graft_source"])),
+    Column("Donor", ("donor_type",), lambda r: label(r["donor_type"])),
+    Column("MSC source", ("msc_source",), lambda r: label(r["msc_source"])),
+    Column("MSC dose", ("msc_dose",)),
+    Column("Route", ("route",), lambda r: label(r["route"])),
+    Column("Timing", ("timing",)),
+]
+
+
+def characteristics_table(studies: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
+    """One row per study, in publication order, each value with where it was read."""
+    ordered = studies.sort_values(["year", "study_id"], kind="stable")
+    return sourced_table(ordered, "studies", CHARACTERISTICS_COLUMNS, provenance, studies)
 
 
 def studies_by(studies: pd.DataFrame, column: str) -> pd.Series:

@@ -4,21 +4,23 @@ from __future__ import annotations
 import pandas as pd
 
 from .characteristics import label
-from .tables import cite
+from .interactive import Column, sourced_table
 
 SERIOUS = {"severe", "life_threatening", "fatal"}
 
 
-def adverse_events_table(safety: pd.DataFrame) -> pd.DataFrame:
-    s = safety.sort_values(["study_id", "safety_id"], kind="stable")
-    return pd.DataFrame({
-        "Study": [cite(i) for i in s["study_id"]],
-        "Event": s["event"].map(label),
-        "Patients": s["n_patients"],
-        "Severity": s["severity"].map(label),
-        "Attribution": s["attribution"].map(label),
-        "Description": s["description"],
-    })
+EVENT_COLUMNS = [
+    Column("Event", ("event",), lambda r: label(r["event"])),
+    Column("Patients", ("n_patients",)),
+    Column("Severity", ("severity",), lambda r: label(r["severity"])),
+    Column("Attribution", ("attribution",), lambda r: label(r["attribution"])),
+    Column("Description", ("description",)),
+]
+
+
+def adverse_events_table(safety: pd.DataFrame, provenance: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
+    ordered = safety.sort_values(["study_id", "safety_id"], kind="stable")
+    return sourced_table(ordered, "safety", EVENT_COLUMNS, provenance, studies)
 
 
 def safety_statements(studies: pd.DataFrame) -> pd.Series:
