@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test bench env lock clean
+.PHONY: book test bench env browser lock clean
+
+# Browser tests drive Debian's chromium (a browser a tool downloads at install time cannot be fetched here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The environment is (re)created whenever the pinned dependencies change.
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -18,7 +22,13 @@ env: $(STAMP)
 book: $(STAMP)
 	$(BIN)/python -m mscreview.build
 
-test: $(STAMP)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
+browser: $(CHROMIUM)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Build-time benchmark: ours against plain Jupyter Book, and at 1,000 studies (prints figures).

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from conftest import run_build
 from fixtures import REPO, STUDIES, write_evidence, write_params
 
 from mscreview import claims, engraftment as eg, prisma
@@ -17,19 +18,6 @@ from mscreview.params import load_params
 
 pytestmark = pytest.mark.build
 GLUE_ROLE = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)`")
-
-
-def run_build(output: Path, params_file: Path = REPO / "params.yaml"):
-    return subprocess.run([sys.executable, "-m", "mscreview.build", "--output", str(output), "--params", str(params_file)],
-                          capture_output=True, text=True)
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    output = tmp_path_factory.mktemp("clean") / "_build"
-    result = run_build(output)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return output
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,8 @@ from .validate import row_key
 BUNDLE_FILE = "itables-offline.js"
 MISSING = "-"  # DataTables sorts a hyphen-minus as an empty number, so numeric columns stay numeric
 MISSING_TIP = "not reported, or not readable by us"
-LAYOUT = {"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"}
+# the row count on top, and never itables' default (which hides search and count for short tables)
+LAYOUT = {"topStart": "info", "topEnd": "search", "bottomStart": "pageLength", "bottomEnd": "paging"}
 
 
 def offline_bundle() -> str:
@@ -111,4 +112,4 @@ def interactive_table(cells: pd.DataFrame, table_id: str, caption: str | None = 
 
     return HTML(to_html_datatable(cells, caption=caption, table_id=table_id, connected=False, allow_html=True,
                                   maxBytes=0, showIndex=False, layout=LAYOUT, classes="display compact",
-                                  style="width:100%;caption-side:bottom", pageLength=25))
+                                  style="width:100%;caption-side:bottom", pageLength=25, scrollX=True))
