@@ -210,7 +210,8 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
 def bibtex_entry(study: dict) -> str:
     """A BibTeX entry built from the study's extracted identity fields."""
     # only the first author is extracted: a braced name renders as "Name et al." in the book
-    fields = {"author": f"{{{study.get('first_author', '')} et al.}}", "title": study.get("title", ""),
+    author = f"{study['first_author']} et al." if study.get("first_author") else "First author not read"
+    fields = {"author": f"{{{author}}}", "title": study.get("title", ""),
               "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
               "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
     body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
@@ -221,8 +222,10 @@ def bibtex_entry(study: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["compare", "import"])
-    parser.add_argument("--single", nargs="*", default=[], metavar="STUDY",
-                        help="also import these studies from their one extraction pass")
+    parser.add_argument("studies", nargs="*", metavar="STUDY",
+                        help="import: the studies the adjudicator judged eligible (the others wait for classification)")
+    parser.add_argument("--single", action="store_true",
+                        help="import: allow a study with only one extraction pass (the 'extraction' column says so)")
     parser.add_argument("--data", type=Path, default=REPO_ROOT / "data")
     args = parser.parse_args(argv)
     log = log_disagreements(args.data)
@@ -233,14 +236,16 @@ def main(argv: list[str] | None = None) -> int:
           f"({stats['rate']:.1%}); {sum(1 for r in log if not r['resolution'])} disagreements unresolved")
     if args.action == "import":
         present = {r["study_id"] for r in read_rows(args.data / "studies.csv", missing_ok=True)}
-        for study_id in [*pairs, *args.single]:
+        for study_id in args.studies:
             if study_id in present:
-                continue
-            if any(r["study_id"] == study_id and not r["resolution"] for r in log):
+                print(f"skipped {study_id}: already in studies.csv")
+            elif study_id not in pairs and not args.single:
+                print(f"skipped {study_id}: extracted once; pass --single to import it anyway")
+            elif any(r["study_id"] == study_id and not r["resolution"] for r in log):
                 print(f"skipped {study_id}: unresolved disagreements")
-                continue
-            import_study(study_id, args.data, log)
-            print(f"imported {study_id}")
+            else:
+                import_study(study_id, args.data, log)
+                print(f"imported {study_id}")
     return 0
 
 

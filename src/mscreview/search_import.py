@@ -63,18 +63,20 @@ def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
 def align_with_studies(screening: list[dict], studies: list[dict]) -> list[dict]:
     """Make the screening decisions agree with what was extracted.
 
-    A record of an extracted study (same study_id, DOI or PMID) is included, the first one as the primary
+    A record of an extracted study (same study_id, DOI, PMID or title) is included, the first one as the primary
     report; an eligible record whose study was not extracted waits for classification, with the reason.
     """
     by_doi = {s["doi"].lower(): s["study_id"] for s in studies if s.get("doi")}
     by_pmid = {s["pmid"]: s["study_id"] for s in studies if s.get("pmid")}
+    by_title = {_title_key(s["title"]): s["study_id"] for s in studies if s.get("title")}
     known = {s["study_id"] for s in studies}
     primary_seen: set[str] = set()
     for record in screening:
         if record["decision"] != "included":
             continue
         study_id = (record["study_id"] if record["study_id"] in known else
-                    by_doi.get(record["doi"].lower()) or by_pmid.get(record["pmid"]) or "")
+                    by_doi.get(record["doi"].lower()) or by_pmid.get(record["pmid"])
+                    or by_title.get(_title_key(record.get("title", ""))) or "")
         if study_id:
             record["study_id"] = study_id
             record["report_role"] = "secondary" if study_id in primary_seen else "primary"
@@ -82,7 +84,8 @@ def align_with_studies(screening: list[dict], studies: list[dict]) -> list[dict]
         else:
             record.update(decision="awaiting_classification", study_id="", report_role="",
                           notes=(record["notes"] + "; " if record["notes"] else "")
-                          + "eligible on what we read, data not extracted in this round")
+                          + "eligible on what we read, not included yet: extraction pending, or the forms in "
+                          "data/extraction/pending/ could not read its year, author or outcomes")
     return screening
 
 
