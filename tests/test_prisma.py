@@ -60,9 +60,13 @@ def test_screening_is_aligned_with_the_extracted_studies():
         {"record_id": "R2", "decision": "included", "study_id": "alpha2010", "doi": "", "pmid": "", "notes": "", "report_role": "primary"},
         {"record_id": "R3", "decision": "included", "study_id": "beta2011", "doi": "", "pmid": "", "notes": "eligible", "report_role": "primary"},
         {"record_id": "R4", "decision": "excluded_title_abstract", "study_id": "", "doi": "", "pmid": "", "notes": "", "report_role": ""},
+        {"record_id": "R5", "decision": "included", "study_id": "", "doi": "", "pmid": "", "notes": "", "report_role": "",
+         "title": "Gamma: a Pilot Study."},
     ]
-    aligned = align_with_studies(screening, [{"study_id": "alpha2010", "doi": "10.1/A", "pmid": ""}])
+    studies = [{"study_id": "alpha2010", "doi": "10.1/A", "pmid": ""},
+               {"study_id": "anon2020", "doi": "", "pmid": "", "title": "Gamma - a pilot study"}]
+    aligned = align_with_studies(screening, studies)
     assert [(r["decision"], r["study_id"], r["report_role"]) for r in aligned] == [
         ("included", "alpha2010", "primary"), ("included", "alpha2010", "secondary"),
-        ("awaiting_classification", "", ""), ("excluded_title_abstract", "", "")]
-    assert aligned[2]["notes"] == "eligible; eligible on what we read, data not extracted in this round"
+        ("awaiting_classification", "", ""), ("excluded_title_abstract", "", ""), ("included", "anon2020", "primary")]
+    assert aligned[2]["notes"].startswith("eligible; eligible on what we read, not included yet")
