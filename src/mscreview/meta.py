@@ -1,0 +1,161 @@
+"""Quantitative synthesis of the comparative studies: effect sizes per study, random-effects pooling.
+
+statsmodels gives the per-study risk ratios and the DerSimonian-Laird and Paule-Mandel estimators; it has
+no REML estimator of tau^2, so :func:`reml_tau2` is written here (Fisher scoring, as metafor does) and
+tested against metafor's printed worked example. The Hartung-Knapp adjustment and the prediction interval
+follow metafor's ``rma(..., test="knha")`` and ``predict()``: t distribution with k - 1 degrees of freedom.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
+
+# Wan et al. 2014, Table 1: xi(n) for n <= 50 (doi:10.1186/1471-2288-14-135, Table 1)
+WAN_TABLE1 = [0, 1.128, 1.693, 2.059, 2.326, 2.534, 2.704, 2.847, 2.970, 3.078, 3.173, 3.259, 3.336, 3.407,
+              3.472, 3.532, 3.588, 3.640, 3.689, 3.735, 3.778, 3.819, 3.858, 3.895, 3.931, 3.964, 3.997, 4.027,
+              4.057, 4.086, 4.113, 4.139, 4.165, 4.189, 4.213, 4.236, 4.259, 4.280, 4.301, 4.322, 4.341, 4.361,
+              4.379, 4.398, 4.415, 4.433, 4.450, 4.466, 4.482, 4.498]
+ZERO_CELL_CORRECTION = 0.5
+
+
+# --- median and range/IQR to mean and SD -------------------------------------------------------------
+
+def range_divisor(n: int) -> float:
+    """xi(n): expected range of n standard normal draws (Wan 2014 Table 1; Blom's approximation beyond 50)."""
+    if n <= len(WAN_TABLE1):
+        return WAN_TABLE1[n - 1]
+    return 2 * stats.norm.ppf((n - 0.375) / (n + 0.25))
+
+
+def iqr_divisor(n: int) -> float:
+    """eta(n): expected interquartile range of n standard normal draws (Wan 2014, closed form)."""
+    return 2 * stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25))
+
+
+def mean_from_median_range(n: int, median: float, low: float, high: float) -> float:
+    """Luo et al. 2018: weight 4 / (4 + n^0.75) on the mid-range."""
+    w = 4 / (4 + n ** 0.75)
+    return w * (low + high) / 2 + (1 - w) * median
+
+
+def mean_from_median_iqr(n: int, median: float, q1: float, q3: float) -> float:
+    """Luo et al. 2018: weight 0.7 + 0.39 / n on the mid-quartile range."""
+    w = 0.7 + 0.39 / n
+    return w * (q1 + q3) / 2 + (1 - w) * median
+
+
+def sd_from_range(n: int, low: float, high: float) -> float:
+    """Wan et al. 2014: range / xi(n)."""
+    return (high - low) / range_divisor(n)
+
+
+def sd_from_iqr(n: int, q1: float, q3: float) -> float:
+    """Wan et al. 2014: IQR / eta(n)."""
+    return (q3 - q1) / iqr_divisor(n)
+
+
+def mean_sd(n, days, statistic, interval, low, high, sd) -> tuple[float, float, bool] | None:
+    """(mean, SD, converted) of an arm, or None when no SD can be had. ``converted`` flags an estimate."""
+    if pd.isna(days) or pd.isna(n) or n < 2:
+        return None
+    if statistic == "mean" and pd.notna(sd):
+        return float(days), float(sd), False
+    if statistic == "median" and interval in ("range", "iqr") and pd.notna(low) and pd.notna(high):
+        if interval == "range":
+            return mean_from_median_range(n, days, low, high), sd_from_range(n, low, high), True
+        return mean_from_median_iqr(n, days, low, high), sd_from_iqr(n, low, high), True
+    return None
+
+
+# --- random-effects pooling --------------------------------------------------------------------------
+
+def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 200) -> float:
+    """Restricted maximum-likelihood tau^2 by Fisher scoring, starting from DerSimonian-Laird."""
+    tau2 = dl_tau2(y, v)
+    for _ in range(max_iter):
+        w = 1 / (v + tau2)
+        mu = np.sum(w * y) / np.sum(w)
+        p_y = w * (y - mu)
+        trace_p = np.sum(w) - np.sum(w ** 2) / np.sum(w)
+        step = (np.sum(p_y ** 2) - trace_p) / (np.sum(w ** 2) - 2 * np.sum(w ** 3) / np.sum(w)
+                                                + (np.sum(w ** 2) / np.sum(w)) ** 2)
+        new = max(0.0, tau2 + step)
+        if abs(new - tau2) < tol:
+            return new
+        tau2 = new
+    raise RuntimeError("REML did not converge")
+
+
+def dl_tau2(y: np.ndarray, v: np.ndarray) -> float:
+    return float(combine_effects(y, v, method_re="chi2").tau2)
+
+
+def pm_tau2(y: np.ndarray, v: np.ndarray) -> float:
+    return float(combine_effects(y, v, method_re="iterated").tau2)
+
+
+TAU2_ESTIMATORS = {"REML": reml_tau2, "DL": dl_tau2, "PM": pm_tau2}
+
+
+@dataclass(frozen=True)
+class Pooled:
+    method: str
+    hartung_knapp: bool
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    i2: float
+    q: float
+    pi_low: float
+    pi_high: float
+
+
+def pool(y, v, method: str = "REML", hartung_knapp: bool = True, alpha: float = 0.05) -> Pooled:
+    """Random-effects pooled estimate; with one study, the study itself (no tau^2, no interval beyond its own)."""
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    k = len(y)
+    if k == 0:
+        raise ValueError("nothing to pool")
+    tau2 = TAU2_ESTIMATORS[method](y, v) if k > 1 else 0.0
+    w = 1 / (v + tau2)
+    mu = float(np.sum(w * y) / np.sum(w))
+    w_fixed = 1 / v
+    q = float(np.sum(w_fixed * (y - np.sum(w_fixed * y) / np.sum(w_fixed)) ** 2))
+    typical_v = (k - 1) * np.sum(w_fixed) / (np.sum(w_fixed) ** 2 - np.sum(w_fixed ** 2)) if k > 1 else math.nan
+    i2 = float(100 * tau2 / (tau2 + typical_v)) if k > 1 else math.nan
+    if hartung_knapp and k > 1:
+        se = math.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * np.sum(w)))
+        crit = stats.t.ppf(1 - alpha / 2, k - 1)
+    else:
+        se = math.sqrt(1 / np.sum(w))
+        crit = stats.norm.ppf(1 - alpha / 2)
+    pi_half = crit * math.sqrt(tau2 + se ** 2) if k > 1 else math.nan
+    return Pooled(method, hartung_knapp, k, mu, float(se), float(mu - crit * se), float(mu + crit * se),
+                  float(tau2), i2, q, float(mu - pi_half), float(mu + pi_half))
+
+
+# --- per-study effect sizes --------------------------------------------------------------------------
+
+def mean_difference(msc: tuple[float, float, int], control: tuple[float, float, int]) -> tuple[float, float]:
+    """(MD, variance) of MSC minus control days; negative means faster engraftment with MSCs."""
+    (m1, s1, n1), (m2, s2, n2) = msc, control
+    return m1 - m2, s1 ** 2 / n1 + s2 ** 2 / n2
+
+
+def log_risk_ratio(events_msc: int, n_msc: int, events_control: int, n_control: int) -> tuple[float, float, bool]:
+    """(log RR, variance, corrected): 0.5 is added to every cell of a table with a zero cell; a table with
+    no event in either arm (or all events in both) gives no ratio and raises ``ValueError``."""
+    if events_msc + events_control == 0 or (events_msc == n_msc and events_control == n_control):
+        raise ValueError("no events (or only events) in both arms: the risk ratio is not estimable")
+    corrected = 0 in (events_msc, events_control, n_msc - events_msc, n_control - events_control)
+    effect, variance = effectsize_2proportions(events_msc, n_msc, events_control, n_control, statistic="risk-ratio",
+                                               zero_correction=ZERO_CELL_CORRECTION if corrected else None)
+    return float(effect), float(variance), corrected
