@@ -118,3 +118,54 @@ def test_symmetric_bounds_give_the_median_as_mean(n, median, half):
 def test_a_reported_mean_and_sd_pass_unconverted_and_a_bare_median_gives_nothing():
     assert meta.mean_sd(10, 14.0, "mean", None, None, None, 3.0) == (14.0, 3.0, False)
     assert meta.mean_sd(10, 14.0, "median", None, None, None, None) is None
+
+
+def synthetic_effects(tmp_path):
+    from fixtures import OUTCOMES, write_evidence
+
+    from mscreview.load import read_table
+
+    outcomes = [dict(row) for row in OUTCOMES]
+    outcomes[1].update(neut_interval="range", neut_low="10", neut_high="25", graft_failure_n="2")  # alpha control
+    outcomes[0].update(graft_failure_n="0")
+    outcomes[3].update(neut_sd="3")
+    outcomes[4].update(neut_sd="4")
+    folder = write_evidence(tmp_path / "data", outcomes=outcomes)
+    return meta.study_effects(read_table(folder, "outcomes"))
+
+
+def test_every_comparative_study_has_an_effect_or_a_reason_for_each_outcome(tmp_path):
+    effects = synthetic_effects(tmp_path)
+    assert set(effects["study_id"]) == {"alpha2010", "gamma2020"}  # beta2015 has no control arm
+    assert len(effects) == 2 * len(meta.OUTCOME_LABELS)
+    assert (effects["effect"].notna() ^ effects["reason"].notna()).all()
+    reasons = effects.set_index(["study_id", "outcome"])["reason"]
+    assert reasons["gamma2020", "platelet_days"] == "MSC arm gives a mean without SD, range or IQR"
+    assert reasons["alpha2010", "agvhd_2_4"] == "MSC arm reports no count"
+
+
+def test_converted_medians_are_flagged_and_left_out_of_the_sensitivity_analysis(tmp_path):
+    effects = synthetic_effects(tmp_path)
+    neutrophil = effects[effects["outcome"] == "neutrophil_days"].set_index("study_id")
+    assert neutrophil.at["alpha2010", "converted"] and not neutrophil.at["gamma2020", "converted"]
+    assert neutrophil.at["gamma2020", "effect"] == pytest.approx(18 - 19)
+    assert neutrophil.at["gamma2020", "variance"] == pytest.approx(9 / 10 + 16 / 20)
+    pooled = meta.pooled_table(effects).set_index(["outcome", "analysis"])
+    assert pooled.at[("neutrophil_days", "main"), "k"] == 2
+    assert pooled.at[("neutrophil_days", "without_converted"), "k"] == 1
+
+
+def test_graft_failure_with_a_zero_arm_is_corrected(tmp_path):
+    effects = synthetic_effects(tmp_path).set_index(["study_id", "outcome"])
+    assert effects.at[("alpha2010", "graft_failure"), "corrected"]
+    assert effects.at[("alpha2010", "graft_failure"), "effect"] == pytest.approx(math.log((0.5 / 11) / (2.5 / 11)))
+
+
+def test_every_comparative_study_of_the_real_data_is_analysed_or_explained():
+    from mscreview.load import read_table
+    from mscreview.params import load_params
+
+    outcomes = read_table(load_params()["data_dir"], "outcomes")
+    effects = meta.study_effects(outcomes)
+    assert set(effects["study_id"]) == set(meta.comparative_studies(outcomes))
+    assert (effects["effect"].notna() ^ effects["reason"].notna()).all()

@@ -63,6 +63,7 @@ def mean_sd(n, days, statistic, interval, low, high, sd) -> tuple[float, float, 
     """(mean, SD, converted) of an arm, or None when no SD can be had. ``converted`` flags an estimate."""
     if pd.isna(days) or pd.isna(n) or n < 2:
         return None
+    statistic, interval = (None if pd.isna(x) else x for x in (statistic, interval))
     if statistic == "mean" and pd.notna(sd):
         return float(days), float(sd), False
     if statistic == "median" and interval in ("range", "iqr") and pd.notna(low) and pd.notna(high):
@@ -124,7 +125,7 @@ def pool(y, v, method: str = "REML", hartung_knapp: bool = True, alpha: float = 
     k = len(y)
     if k == 0:
         raise ValueError("nothing to pool")
-    tau2 = TAU2_ESTIMATORS[method](y, v) if k > 1 else 0.0
+    tau2 = max(0.0, TAU2_ESTIMATORS[method](y, v)) if k > 1 else 0.0  # statsmodels does not truncate at 0
     w = 1 / (v + tau2)
     mu = float(np.sum(w * y) / np.sum(w))
     w_fixed = 1 / v
@@ -159,3 +160,99 @@ def log_risk_ratio(events_msc: int, n_msc: int, events_control: int, n_control: 
     effect, variance = effectsize_2proportions(events_msc, n_msc, events_control, n_control, statistic="risk-ratio",
                                                zero_correction=ZERO_CELL_CORRECTION if corrected else None)
     return float(effect), float(variance), corrected
+
+
+# --- the comparative studies of the evidence base ----------------------------------------------------
+
+TIME_OUTCOMES = {"neutrophil_days": "neut", "platelet_days": "plt"}
+EVENT_OUTCOMES = {"graft_failure": "graft_failure_n", "agvhd_2_4": "agvhd_2_4_n", "cgvhd": "cgvhd_n"}
+OUTCOME_LABELS = {"neutrophil_days": "Days to neutrophil engraftment (MD)",
+                  "platelet_days": "Days to platelet engraftment (MD)",
+                  "graft_failure": "Graft failure (RR)", "agvhd_2_4": "Acute GVHD grade II-IV (RR)",
+                  "cgvhd": "Chronic GVHD (RR)"}
+EFFECT_COLUMNS = ["study_id", "outcome", "effect", "variance", "converted", "corrected", "reason"]
+
+
+def comparative_studies(outcomes: pd.DataFrame) -> list[str]:
+    """Studies with both an MSC arm and a control arm."""
+    arms = outcomes.groupby("study_id")["arm"].agg(set)
+    return sorted(arms[arms.map(lambda a: {"msc", "control"} <= a)].index)
+
+
+def _time_effect(msc: pd.Series, control: pd.Series, p: str) -> dict:
+    summaries = []
+    for arm in (msc, control):
+        n = arm[f"{p}_n_evaluable"] if pd.notna(arm[f"{p}_n_evaluable"]) else arm["n_patients"]
+        if pd.isna(arm[f"{p}_days"]):
+            return {"reason": f"{arm['arm']} arm reports no days"}
+        if pd.isna(n):
+            return {"reason": f"{arm['arm']} arm has no patient count"}
+        if arm[f"{p}_days_from"] != msc[f"{p}_days_from"]:
+            return {"reason": "the arms count days from different origins"}
+        found = mean_sd(int(n), arm[f"{p}_days"], arm[f"{p}_statistic"], arm[f"{p}_interval"], arm[f"{p}_low"],
+                        arm[f"{p}_high"], arm[f"{p}_sd"])
+        if found is None:
+            return {"reason": f"{arm['arm']} arm gives a {arm[f'{p}_statistic']} without SD, range or IQR"}
+        summaries.append((found, int(n)))
+    ((m1, s1, c1), n1), ((m2, s2, c2), n2) = summaries
+    effect, variance = mean_difference((m1, s1, n1), (m2, s2, n2))
+    return {"effect": effect, "variance": variance, "converted": c1 or c2}
+
+
+def _event_effect(msc: pd.Series, control: pd.Series, column: str) -> dict:
+    for arm in (msc, control):
+        if pd.isna(arm[column]):
+            return {"reason": f"{arm['arm']} arm reports no count"}
+        if pd.isna(arm["n_patients"]):
+            return {"reason": f"{arm['arm']} arm has no patient count"}
+    try:
+        effect, variance, corrected = log_risk_ratio(int(msc[column]), int(msc["n_patients"]),
+                                                     int(control[column]), int(control["n_patients"]))
+    except ValueError as error:
+        return {"reason": str(error)}
+    return {"effect": effect, "variance": variance, "corrected": corrected}
+
+
+def study_effects(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per comparative study and outcome: the effect and its variance, or why there is none."""
+    rows = []
+    for study_id in comparative_studies(outcomes):
+        arms = outcomes[outcomes["study_id"] == study_id].set_index("arm")
+        msc, control = arms.loc["msc"].copy(), arms.loc["control"].copy()
+        msc["arm"], control["arm"] = "MSC", "control"
+        for outcome, p in TIME_OUTCOMES.items():
+            rows.append({"study_id": study_id, "outcome": outcome, **_time_effect(msc, control, p)})
+        for outcome, column in EVENT_OUTCOMES.items():
+            rows.append({"study_id": study_id, "outcome": outcome, **_event_effect(msc, control, column)})
+    frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+    frame[["converted", "corrected"]] = frame[["converted", "corrected"]].fillna(False).astype(bool)
+    return frame
+
+
+ANALYSES = {"main": ("REML", True, False), "dersimonian_laird": ("DL", False, False),
+            "without_converted": ("REML", True, True)}
+ANALYSIS_LABELS = {"main": "REML, Hartung-Knapp (main)", "dersimonian_laird": "DerSimonian-Laird (sensitivity)",
+                   "without_converted": "Main model without converted medians (sensitivity)"}
+
+
+def pooled_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Every outcome under every analysis: k, estimate, 95 % CI, tau^2, I^2, 95 % prediction interval."""
+    rows = []
+    for outcome in OUTCOME_LABELS:
+        usable = effects[(effects["outcome"] == outcome) & effects["effect"].notna()]
+        for analysis, (method, hk, drop_converted) in ANALYSES.items():
+            used = usable[~usable["converted"]] if drop_converted else usable
+            row = {"outcome": outcome, "analysis": analysis, "k": len(used)}
+            if len(used) >= 2:
+                row.update(vars(pool(used["effect"], used["variance"], method, hk)))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def leave_one_out(effects: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The main model refitted without each study in turn (needs at least 3 studies)."""
+    usable = effects[(effects["outcome"] == outcome) & effects["effect"].notna()]
+    if len(usable) < 3:
+        return pd.DataFrame()
+    return pd.DataFrame([{"left_out": row.study_id, **vars(pool(usable.drop(i)["effect"], usable.drop(i)["variance"]))}
+                         for i, row in usable.iterrows()])
