@@ -35,7 +35,8 @@ def seconds(action) -> float:
 
 def write_params(folder: Path, data_dir: Path) -> Path:
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
-    params.update(data_dir=str(data_dir), published_claims=str(REPO_ROOT / "data" / "published_claims.yaml"))
+    params.update(data_dir=str(data_dir), published_claims=str(REPO_ROOT / "data" / "published_claims.yaml"),
+                  published_meta_analysis=str(REPO_ROOT / "data" / "published_meta_analysis.yaml"))
     path = folder / "params.yaml"
     path.write_text(yaml.safe_dump(params))
     return path

@@ -124,5 +124,6 @@ def write_params(path: Path, data_dir: Path) -> Path:
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     params["data_dir"] = str(data_dir)
     params["published_claims"] = str(REPO / "data" / "published_claims.yaml")
+    params["published_meta_analysis"] = str(REPO / "data" / "published_meta_analysis.yaml")
     path.write_text(yaml.safe_dump(params), encoding="utf-8")
     return path

@@ -112,8 +112,12 @@ def chapter_fingerprint(source: Path, params: dict, params_file: Path) -> str:
     data_files = [Path(params["data_dir"]) / "datapackage.json"] + [paths[t] for t in declared_reads(notebook)]
     code = sorted(PACKAGE_DIR.glob("*.py"))
     injected = injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook))
+    # a parameter naming a file (published_claims, ...) makes the chapter depend on that file's content
+    named_files = [Path(v) for k, v in sorted(injected.items())
+                   if k != "params_file" and isinstance(v, str) and Path(v).is_file()]
     return _digest(source.read_bytes(), json.dumps(injected, sort_keys=True).encode(), LOCK_FILE.read_bytes(),
-                   *(p.read_bytes() for p in code), *(p.read_bytes() for p in data_files))
+                   *(p.read_bytes() for p in code), *(p.read_bytes() for p in data_files),
+                   *(p.read_bytes() for p in named_files))
 
 
 def book_fingerprint(chapters: dict[str, str], params: dict) -> str:

@@ -8,6 +8,7 @@ follow metafor's ``rma(..., test="knha")`` and ``predict()``: t distribution wit
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from dataclasses import dataclass
 
 import numpy as np
@@ -256,3 +257,87 @@ def leave_one_out(effects: pd.DataFrame, outcome: str) -> pd.DataFrame:
         return pd.DataFrame()
     return pd.DataFrame([{"left_out": row.study_id, **vars(pool(usable.drop(i)["effect"], usable.drop(i)["variance"]))}
                          for i, row in usable.iterrows()])
+
+
+def load_published_meta_analysis(path) -> dict:
+    """The earlier meta-analysis we compare with; refuses a result without its place in the source."""
+    import yaml
+
+    published = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    for number, result in enumerate(published["results"], start=1):
+        missing = {"outcome", "design", "measure", "estimate", "where"} - set(result)
+        if missing or result["outcome"] not in OUTCOME_LABELS:
+            raise ValueError(f"{path}: result {number} needs outcome (one of {sorted(OUTCOME_LABELS)}), design, "
+                             f"measure, estimate and where; missing {sorted(missing)}")
+    return published
+
+
+def shared_studies(studies: pd.DataFrame, published: dict) -> list[str]:
+    """Our studies whose first author and year (within one year: online-first dates differ) are in its table."""
+    rows = published["table1_studies"]["rows"]
+    return sorted(s.study_id for s in studies.itertuples()
+                  if pd.notna(s.first_author) and any(s.first_author.lower() == author.lower() and abs(int(s.year) - year) <= 1
+                                                      for author, year in rows))
+
+
+def comparison_table(pooled: pd.DataFrame, effects: pd.DataFrame, published: dict) -> pd.DataFrame:
+    """Published pooled results beside ours (main model; the single study when only one contributes)."""
+    ours = pooled[pooled["analysis"] == "main"].set_index("outcome")
+    rows = []
+    for result in published["results"]:
+        row = ours.loc[result["outcome"]]
+        ratio = result["outcome"] in EVENT_OUTCOMES
+        if row["k"] >= 2:
+            estimate = f"{math.exp(row['estimate']):.2f}" if ratio else f"{row['estimate']:.1f} days"
+        elif row["k"] == 1:
+            single = effects[(effects["outcome"] == result["outcome"]) & effects["effect"].notna()].iloc[0]
+            value = math.exp(single["effect"]) if ratio else single["effect"]
+            estimate = f"one study ({single['study_id']}): {value:.2f}" + ("" if ratio else " days")
+        else:
+            estimate = "no study"
+        rows.append({"Outcome": OUTCOME_LABELS[result["outcome"]], "Design": result["design"].replace("_", "-"),
+                     "Published": f"{result['measure']} {result['estimate']:g}"
+                                  + (f" (p = {result['p']:g})" if "p" in result else f" (p < {result['p_below']:g})"),
+                     "Ours: studies": int(row["k"]), "Ours: estimate (all designs)": estimate})
+    return pd.DataFrame(rows)
+
+
+def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """Per comparative study and outcome: the estimate with its 95 % CI, or why it is not estimable."""
+    from scipy import stats as _stats
+
+    z = _stats.norm.ppf(0.975)
+
+    def shown(row) -> str:
+        if pd.isna(row["effect"]):
+            return f"not estimable: {row['reason']}"
+        low, high = row["effect"] - z * math.sqrt(row["variance"]), row["effect"] + z * math.sqrt(row["variance"])
+        if row["outcome"] in EVENT_OUTCOMES:
+            text = f"RR {math.exp(row['effect']):.2f} ({math.exp(low):.2f} to {math.exp(high):.2f})"
+        else:
+            text = f"MD {row['effect']:.1f} days ({low:.1f} to {high:.1f})"
+        flags = [f for f, on in (("converted from median", row["converted"]), ("0.5 added to each cell", row["corrected"])) if on]
+        return text + (f" [{'; '.join(flags)}]" if flags else "")
+
+    return pd.DataFrame({"Study": [f"{{cite:t}}`{s}`" for s in effects["study_id"]],
+                         "Outcome": effects["outcome"].map(OUTCOME_LABELS),
+                         "Estimate (95 % CI) or why none": [shown(r) for _, r in effects.iterrows()]})
+
+
+def pooled_display(pooled: pd.DataFrame) -> pd.DataFrame:
+    def fmt(row, key):
+        if row["k"] < 2:
+            return None
+        value = row[key]
+        return f"{math.exp(value):.2f}" if row["outcome"] in EVENT_OUTCOMES else f"{value:.1f}"
+
+    return pd.DataFrame({
+        "Outcome": pooled["outcome"].map(OUTCOME_LABELS), "Model": pooled["analysis"].map(ANALYSIS_LABELS),
+        "Studies": pooled["k"],
+        "Pooled": [fmt(r, "estimate") for _, r in pooled.iterrows()],
+        "95 % CI": [f"{fmt(r, 'ci_low')} to {fmt(r, 'ci_high')}" if r["k"] >= 2 else None for _, r in pooled.iterrows()],
+        "tau²": [f"{r['tau2']:.3f}" if r["k"] >= 2 else None for _, r in pooled.iterrows()],
+        "I² (%)": [f"{r['i2']:.0f}" if r["k"] >= 2 else None for _, r in pooled.iterrows()],
+        "95 % prediction interval": [f"{fmt(r, 'pi_low')} to {fmt(r, 'pi_high')}" if r["k"] >= 3 else None
+                                     for _, r in pooled.iterrows()],
+    })

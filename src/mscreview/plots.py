@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.patches import FancyBboxPatch
@@ -99,4 +100,33 @@ def prisma_flow_figure(counts: dict, reasons: pd.DataFrame):
          f"reports of included studies (n = {counts['included_reports']})", width=0.5)
     for y, stage in ((0.92, "Identification"), (0.66, "Screening"), (0.12, "Included")):
         ax.text(0.005, y, stage, rotation=90, ha="left", va="center", fontsize=9, fontweight="bold", color="0.35")
+    return fig
+
+
+def forest_plot(effects: pd.DataFrame, pooled: dict | None, title: str, ratio: bool):
+    """Study estimates with 95 % CIs (squares sized by weight) and the pooled diamond when there is one."""
+    from scipy import stats
+
+    rows = effects[effects["effect"].notna()].reset_index(drop=True)
+    z = stats.norm.ppf(0.975)
+    show = (lambda x: np.exp(x)) if ratio else (lambda x: x)
+    n_lines = len(rows) + (1 if pooled else 0)
+    fig, ax = plt.subplots(figsize=(7, 0.45 * n_lines + 1.5))
+    for i, row in rows.iterrows():
+        y = n_lines - 1 - i
+        se = np.sqrt(row["variance"])
+        ax.plot(show(np.array([row["effect"] - z * se, row["effect"] + z * se])), [y, y], color="0.3", lw=1)
+        ax.scatter(show(row["effect"]), y, marker="s", s=40 / np.sqrt(row["variance"]) if len(rows) > 1 else 40,
+                   color=PALETTE[0], zorder=3)
+    if pooled:
+        lo, mid, hi = (show(pooled[k]) for k in ("ci_low", "estimate", "ci_high"))
+        ax.fill([lo, mid, hi, mid], [0, 0.25, 0, -0.25], color=PALETTE[1], zorder=3)
+    labels = list(rows["study_id"]) + (["Pooled (REML, Hartung-Knapp)"] if pooled else [])
+    ax.set_yticks(range(n_lines - 1, -1, -1), labels)
+    ax.axvline(1 if ratio else 0, color="0.5", lw=0.8, ls="--")
+    if ratio:
+        ax.set_xscale("log")
+    ax.set_xlabel("Risk ratio, MSC vs control (log scale)" if ratio else "Mean difference in days, MSC minus control")
+    ax.set_title(title)
+    fig.tight_layout()
     return fig
