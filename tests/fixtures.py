@@ -67,6 +67,9 @@ OUTCOMES = [
      "neut_statistic": "mean", "neut_n_evaluable": "20", "plt_days_from": "transplant", "plt_days": "50",
      "plt_statistic": "mean", "plt_n_evaluable": "18"},
 ]
+RISK_OF_BIAS = [{"study_id": "alpha2010", "tool": "rob2", "domain": d, "judgement": "low", "support": "synthetic",
+                 "location": "doi:10.1000/alpha Methods"}
+                for d in ("randomization", "deviations", "missing_data", "measurement", "reported_result", "overall")]
 AGREEMENT = [{"study_id": "alpha2010", "cells_compared": "20", "cells_agreed": "18"}]
 REVIEWS = [
     {"review": "A synthetic review", "doi_or_pmid": "10.1000/review", "studies_listed": "2", "studies_traced": "1"},
@@ -101,7 +104,7 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
             "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS,
-            "extraction_agreement": AGREEMENT}
+            "extraction_agreement": AGREEMENT, "risk_of_bias": RISK_OF_BIAS}
     data.update(tables)
     data.setdefault("provenance", None)
     if data["provenance"] is None:

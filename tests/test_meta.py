@@ -169,3 +169,28 @@ def test_every_comparative_study_of_the_real_data_is_analysed_or_explained():
     effects = meta.study_effects(outcomes)
     assert set(effects["study_id"]) == set(meta.comparative_studies(outcomes))
     assert (effects["effect"].notna() ^ effects["reason"].notna()).all()
+
+
+def test_subgroup_difference_is_the_weighted_spread_of_the_subgroup_estimates():
+    q, df, p = meta.subgroup_difference([-1.0, 1.0], [0.5, 0.5])
+    # equal weights 4 and 4, overall 0: Q = 4 * 1 + 4 * 1
+    assert (q, df) == (pytest.approx(8.0), 1)
+    assert p == pytest.approx(0.004677735, rel=1e-6)
+
+
+def test_identical_subgroups_show_no_difference():
+    q, df, p = meta.subgroup_difference([0.3, 0.3, 0.3], [0.1, 0.2, 0.3])
+    assert (q, df, p) == (pytest.approx(0.0), 2, pytest.approx(1.0))
+
+
+def test_subgroup_levels_come_from_the_study_design(tmp_path):
+    from fixtures import STUDIES, write_evidence
+
+    from mscreview.load import read_table
+
+    effects = synthetic_effects(tmp_path)
+    studies = read_table(write_evidence(tmp_path / "data2", studies=STUDIES), "studies")
+    levels, tests = meta.subgroup_table(effects, studies, "design")
+    neutrophil = levels[levels["outcome"] == "neutrophil_days"].set_index("level")["k"].to_dict()
+    assert neutrophil == {"randomized": 1, "non-randomized": 1}
+    assert tests.empty  # no level has the two studies a pooled estimate needs

@@ -59,6 +59,19 @@ def test_more_cells_agreed_than_compared_is_refused(tmp_path, params):
         'data/extraction_agreement.csv, line 2, column "cells_agreed": value "21": expected at most cells_compared (20)']
 
 
+def test_a_risk_of_bias_judgement_outside_its_tool_is_refused(tmp_path, params):
+    from fixtures import RISK_OF_BIAS
+
+    rows = [dict(r) for r in RISK_OF_BIAS]
+    rows[0].update(judgement="moderate")  # a ROBINS-I word in a RoB 2 row
+    rows[1].update(domain="q3")
+    folder = write_evidence(tmp_path / "data", risk_of_bias=rows)
+    assert problems_of(folder, params) == [
+        'data/risk_of_bias.csv, line 2, column "judgement": value "moderate": expected a rob2 judgement: low, some_concerns, high',
+        'data/risk_of_bias.csv, line 3, column "domain": value "q3": expected a rob2 domain: randomization, deviations, '
+        'missing_data, measurement, reported_result, overall']
+
+
 def test_duplicate_study_id_names_the_key(tmp_path, params):
     studies = STUDIES + [dict(STUDIES[0])]
     folder = write_evidence(tmp_path / "data", studies=studies)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -50,8 +51,33 @@ class BuildError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Chapter:
+    """One executed page: a notebook, and the value of its variant parameter when it has one."""
+    source: Path
+    name: str
+    variant: tuple[tuple[str, str], ...] = ()
+
+
 def chapter_notebooks() -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("*.md"))
+
+
+def chapters(params: dict) -> list[Chapter]:
+    """Every page to execute. A notebook whose front matter says ``mscreview: each: {name: key}`` runs once
+    per value of the list ``params[key]`` (a dotted key reaches into a section), as ``<stem>-<value>``."""
+    pages = []
+    for source in chapter_notebooks():
+        each = jupytext.read(source).metadata.get("mscreview", {}).get("each")
+        if not each:
+            pages.append(Chapter(source, source.stem))
+            continue
+        ((name, key),) = each.items()
+        values = params
+        for part in key.split("."):
+            values = values[part]
+        pages += [Chapter(source, f"{source.stem}-{value}", ((name, value),)) for value in values]
+    return pages
 
 
 def declared_parameters(notebook: nbformat.NotebookNode) -> list[str]:
@@ -61,9 +87,10 @@ def declared_parameters(notebook: nbformat.NotebookNode) -> list[str]:
             if "=" in line and not line.lstrip().startswith("#")]
 
 
-def injected_values(names: list[str], params: dict, params_file: Path, reads: list[str]) -> dict:
-    """The values of params.yaml a notebook declares, the parameters file, and the tables it reads."""
-    values = {"params_file": str(params_file), "data_tables": reads}
+def injected_values(names: list[str], params: dict, params_file: Path, reads: list[str],
+                    variant: tuple = ()) -> dict:
+    """The values of params.yaml a notebook declares, the parameters file, the tables it reads, its variant."""
+    values = {"params_file": str(params_file), "data_tables": reads, **dict(variant)}
     for name in names:
         if name not in values:
             values[name] = params[name]
@@ -105,13 +132,15 @@ def _digest(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def chapter_fingerprint(source: Path, params: dict, params_file: Path) -> str:
+def chapter_fingerprint(chapter: Chapter, params: dict, params_file: Path) -> str:
     """Hash of everything the executed chapter depends on."""
+    source = chapter.source
     notebook = jupytext.read(source)
     paths = resource_paths(params["data_dir"])
     data_files = [Path(params["data_dir"]) / "datapackage.json"] + [paths[t] for t in declared_reads(notebook)]
     code = sorted(PACKAGE_DIR.glob("*.py"))
-    injected = injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook))
+    injected = injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook),
+                               chapter.variant)
     # a parameter naming a file (published_claims, ...) makes the chapter depend on that file's content
     named_files = [Path(v) for k, v in sorted(injected.items())
                    if k != "params_file" and isinstance(v, str) and Path(v).is_file()]
@@ -131,8 +160,8 @@ def book_fingerprint(chapters: dict[str, str], params: dict) -> str:
                    *(p.read_bytes() for p in others))
 
 
-def execute_chapter(source: Path, target: Path, params: dict, params_file: Path) -> Path:
-    notebook = jupytext.read(source)
+def execute_chapter(chapter: Chapter, target: Path, params: dict, params_file: Path) -> Path:
+    notebook = jupytext.read(chapter.source)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     unexecuted = target.with_suffix(".input.ipynb")
     nbformat.write(notebook, unexecuted)
@@ -140,7 +169,8 @@ def execute_chapter(source: Path, target: Path, params: dict, params_file: Path)
     # the notebooks only use the absolute paths they are given
     papermill.execute_notebook(
         str(unexecuted), str(target), kernel_name=KERNEL, progress_bar=False,
-        parameters=injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook)),
+        parameters=injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook),
+                                   chapter.variant),
     )
     unexecuted.unlink()
     executed = nbformat.read(target, as_version=4)
@@ -196,14 +226,14 @@ def publish(new_build: Path, output: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _cached_or_executed(source: Path, target: Path, fingerprint: str, cache: Path, params: dict,
+def _cached_or_executed(chapter: Chapter, target: Path, fingerprint: str, cache: Path, params: dict,
                         params_file: Path) -> bool:
     """Put the executed chapter at ``target``; True when it had to be executed."""
-    cached = cache / f"{source.stem}-{fingerprint}.ipynb"
+    cached = cache / f"{chapter.name}-{fingerprint}.ipynb"
     if cached.exists():
         shutil.copy(cached, target)
         return False
-    execute_chapter(source, target, params, params_file)
+    execute_chapter(chapter, target, params, params_file)
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
     shutil.copy(target, partial)
     os.replace(partial, cached)  # a cache entry is complete or absent
@@ -228,8 +258,8 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
     problems = validation_problems(params["data_dir"], params)
     if problems:
         raise BuildError("The data do not validate; the book was not rebuilt:\n" + "\n".join(map(str, problems)))
-    sources = chapter_notebooks()
-    fingerprints = {nb.stem: chapter_fingerprint(nb, params, params_file) for nb in sources}
+    pages = chapters(params)
+    fingerprints = {page.name: chapter_fingerprint(page, params, params_file) for page in pages}
     fingerprint = book_fingerprint(fingerprints, params)
     published = output / "book" / FINGERPRINT_FILE
     if published.exists() and json.loads(published.read_text())["book"] == fingerprint:
@@ -243,8 +273,8 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
         (stage / "notebooks").mkdir(parents=True)
         stage_sources(stage, params)
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            jobs = {nb.stem: pool.submit(_cached_or_executed, nb, stage / "notebooks" / f"{nb.stem}.ipynb",
-                                         fingerprints[nb.stem], cache, params, params_file) for nb in sources}
+            jobs = {page.name: pool.submit(_cached_or_executed, page, stage / "notebooks" / f"{page.name}.ipynb",
+                                           fingerprints[page.name], cache, params, params_file) for page in pages}
             executed = sorted(stem for stem, job in jobs.items() if job.result())
         write_generated_pages(stage, params)
         run_jupyter_book(stage)

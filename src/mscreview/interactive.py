@@ -86,20 +86,22 @@ def _span(text: str | None, tip: str | None) -> str:
     return f'<span class="sourced" title="{escape(tip)}" tabindex="0">{escape(text)}</span>'
 
 
-def sourced_table(rows: pd.DataFrame, table: str, columns: list[Column], provenance: pd.DataFrame,
-                  studies: pd.DataFrame) -> pd.DataFrame:
-    """The rows of one data table as HTML cells: study linked to its audit page, values with their source."""
-    where = provenance_index(provenance)
+def sourced_table(rows: pd.DataFrame, table: str, columns: list[Column], provenance: pd.DataFrame | None,
+                  studies: pd.DataFrame, tips: dict[tuple[str, str, str], str] | None = None,
+                  tip_prefix: str = "Read in: ") -> pd.DataFrame:
+    """The rows of one data table as HTML cells: study linked to its audit page, values with their source
+    (from ``provenance``, or the given ``tips`` keyed like it)."""
+    where = tips if tips is not None else provenance_index(provenance)
     by_id = studies.set_index("study_id", drop=False)
     cells: dict[str, list[str]] = {"Study": [], **{c.header: [] for c in columns}, "Source": []}
     for _, row in rows.iterrows():
         study = by_id.loc[row["study_id"]]
         cells["Study"].append(f'<a class="audit-link" href="{audit_href(study["study_id"])}" '
                               f'title="Every value of this study and where it was read">{escape(study_label(study))}</a>')
-        key = row_key(table, row)
+        key = row_key(table, row) if table in ("studies", "outcomes", "safety") else row["study_id"]
         for column in columns:
-            tips = dict.fromkeys(where[(table, key, c)] for c in column.data if (table, key, c) in where)
-            cells[column.header].append(_span(_text(column.value(row)), "Read in: " + "; ".join(tips) if tips else None))
+            found = dict.fromkeys(where[(table, key, c)] for c in column.data if (table, key, c) in where)
+            cells[column.header].append(_span(_text(column.value(row)), tip_prefix + "; ".join(found) if found else None))
         href = source_href(study["doi"], study["pmid"])
         cells["Source"].append(f'<a href="{escape(href)}">{"DOI" if "doi.org" in href else "PubMed"}</a>'
                                if href else _span(None, None))

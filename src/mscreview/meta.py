@@ -341,3 +341,52 @@ def pooled_display(pooled: pd.DataFrame) -> pd.DataFrame:
         "95 % prediction interval": [f"{fmt(r, 'pi_low')} to {fmt(r, 'pi_high')}" if r["k"] >= 3 else None
                                      for _, r in pooled.iterrows()],
     })
+
+
+# --- subgroups ---------------------------------------------------------------------------------------
+
+SUBGROUPS = {  # each level function gets the study's row with missing values as None
+    "design": ("Design", lambda s: "randomized" if s["design"] == "rct" else "non-randomized"),
+    "graft_source": ("Graft source", lambda s: "not reported" if s["graft_source"] is None
+                     else ("cord blood" if s["graft_source"] == "cord_blood" else "other")),
+    "msc_source": ("MSC tissue source", lambda s: "not reported" if s["msc_source"] is None
+                   else s["msc_source"].replace("_", " ")),
+    "setting": ("Setting", lambda s: "not reported" if s["setting"] is None
+                else ("co-transplantation" if s["setting"] == "co_transplantation"
+                      else "poor graft function or graft failure")),
+}
+
+
+def subgroup_difference(estimates, ses) -> tuple[float, int, float]:
+    """Test for subgroup differences: Q between subgroups (inverse-variance of the subgroup estimates),
+    its degrees of freedom and p-value (chi-squared), as in the Cochrane Handbook's approach."""
+    estimates, weights = np.asarray(estimates, dtype=float), 1 / np.asarray(ses, dtype=float) ** 2
+    overall = np.sum(weights * estimates) / np.sum(weights)
+    q = float(np.sum(weights * (estimates - overall) ** 2))
+    df = len(estimates) - 1
+    return q, df, float(stats.chi2.sf(q, df))
+
+
+def subgroup_table(effects: pd.DataFrame, studies: pd.DataFrame, subgroup: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per outcome and subgroup level: studies and the pooled main-model estimate; and per outcome the test
+    for subgroup differences where two or more levels have a pooled estimate."""
+    _, level_of = SUBGROUPS[subgroup]
+    levels = {s["study_id"]: level_of({k: (None if pd.isna(v) else v) for k, v in s.items()})
+              for _, s in studies.iterrows()}
+    usable = effects[effects["effect"].notna()].assign(level=lambda f: f["study_id"].map(levels))
+    rows, tests = [], []
+    for outcome in OUTCOME_LABELS:
+        mine = usable[usable["outcome"] == outcome]
+        pooled_levels = []
+        for level, group in mine.groupby("level"):
+            row = {"outcome": outcome, "level": level, "k": len(group)}
+            if len(group) >= 2:
+                result = pool(group["effect"], group["variance"])
+                row.update(estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high)
+                pooled_levels.append(result)
+            rows.append(row)
+        if len(pooled_levels) >= 2:
+            q, df, p = subgroup_difference([r.estimate for r in pooled_levels], [r.se for r in pooled_levels])
+            tests.append({"outcome": outcome, "q_between": q, "df": df, "p": p})
+    return (pd.DataFrame(rows, columns=["outcome", "level", "k", "estimate", "ci_low", "ci_high"]),
+            pd.DataFrame(tests, columns=["outcome", "q_between", "df", "p"]))

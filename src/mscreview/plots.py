@@ -130,3 +130,56 @@ def forest_plot(effects: pd.DataFrame, pooled: dict | None, title: str, ratio: b
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+# judgement -> (colour, symbol): robvis's order of concern, in colour-blind-safe colours with a symbol each
+JUDGEMENT_STYLE = {
+    "low": (PALETTE[2], "+"), "yes": (PALETTE[2], "+"),
+    "some_concerns": (PALETTE[1], "−"), "moderate": (PALETTE[1], "−"), "unclear": ("0.75", "?"),
+    "no_information": ("0.75", "?"), "not_applicable": ("0.9", "NA"),
+    "high": (PALETTE[3], "×"), "serious": (PALETTE[3], "×"), "no": (PALETTE[3], "×"), "critical": ("0.15", "!"),
+}
+
+
+def rob_traffic_light(rob: pd.DataFrame, domains: list[str], title: str):
+    """Studies down, domains across, one coloured symbol per judgement (as robvis draws it)."""
+    studies = sorted(rob["study_id"].unique())
+    grid = rob.set_index(["study_id", "domain"])["judgement"]
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * len(domains), 0.5 * len(studies) + 1.4))
+    for y, study in enumerate(studies):
+        for x, domain in enumerate(domains):
+            judgement = grid.get((study, domain))
+            if judgement is None:
+                continue
+            colour, symbol = JUDGEMENT_STYLE[judgement]
+            ax.scatter(x, y, s=330, color=colour, edgecolors="0.3", linewidths=0.6)
+            ax.text(x, y, symbol, ha="center", va="center", fontsize=9, fontweight="bold",
+                    color="white" if colour not in ("0.75", "0.9") else "0.1")
+    ax.set_xticks(range(len(domains)), [d.replace("_", " ") for d in domains], rotation=45, ha="right")
+    ax.set_yticks(range(len(studies)), studies)
+    ax.set_xlim(-0.6, len(domains) - 0.4)
+    ax.set_ylim(len(studies) - 0.5, -0.5)
+    ax.grid(False)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def rob_summary(rob: pd.DataFrame, domains: list[str], judgements: list[str], title: str):
+    """Share of studies per judgement in each domain (robvis's summary plot)."""
+    shares = (rob.groupby("domain")["judgement"].value_counts(normalize=True).unstack(fill_value=0)
+              .reindex(index=domains, columns=judgements, fill_value=0))
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(domains) + 1.4))
+    left = np.zeros(len(domains))
+    for judgement in judgements:
+        ax.barh(range(len(domains)), shares[judgement] * 100, left=left, color=JUDGEMENT_STYLE[judgement][0],
+                edgecolor="white", label=f"{JUDGEMENT_STYLE[judgement][1]} {judgement.replace('_', ' ')}")
+        left += shares[judgement].to_numpy() * 100
+    ax.set_yticks(range(len(domains)), [d.replace("_", " ") for d in domains])
+    ax.invert_yaxis()
+    ax.set_xlabel("Studies (%)")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=min(len(judgements), 4), fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

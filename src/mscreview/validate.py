@@ -15,6 +15,13 @@ import pandas as pd
 PACKAGE_FILE = "datapackage.json"
 BIBLIOGRAPHY_FILE = "references.bib"
 EXTRACTED_TABLES = ("studies", "outcomes", "safety")
+RISK_OF_BIAS_TOOLS = {
+    "rob2": (["randomization", "deviations", "missing_data", "measurement", "reported_result", "overall"],
+             ["low", "some_concerns", "high"]),
+    "robins_i": (["confounding", "selection", "classification", "deviations", "missing_data", "measurement",
+                  "reported_result", "overall"], ["low", "moderate", "serious", "critical", "no_information"]),
+    "jbi_case_series": ([f"q{i}" for i in range(1, 11)], ["yes", "no", "unclear", "not_applicable"]),
+}
 MAX_DAYS = 365
 
 
@@ -226,6 +233,25 @@ def _agreement_problems(agreement: pd.DataFrame, file: str) -> list[Problem]:
             for i in agreement.index[agreed > compared]]
 
 
+def _risk_of_bias_problems(rob: pd.DataFrame, studies: pd.DataFrame, file: str) -> list[Problem]:
+    problems = []
+    known = set(studies["study_id"])
+    for i, row in rob.iterrows():
+        domains, judgements = RISK_OF_BIAS_TOOLS[row["tool"]]
+        if row["study_id"] not in known:
+            problems.append(Problem(file, _line(i), "study_id", row["study_id"], "expected a study of data/studies.csv"))
+        if row["domain"] not in domains:
+            problems.append(Problem(file, _line(i), "domain", row["domain"],
+                                    f"expected a {row['tool']} domain: {', '.join(domains)}"))
+        if row["judgement"] not in judgements:
+            problems.append(Problem(file, _line(i), "judgement", row["judgement"],
+                                    f"expected a {row['tool']} judgement: {', '.join(judgements)}"))
+    for study_id, tools in rob.groupby("study_id")["tool"]:
+        if tools.nunique() > 1:
+            problems.append(Problem(file, None, "tool", study_id, "expected one tool per study"))
+    return problems
+
+
 def _provenance_problems(data_dir: Path, tables: dict[str, pd.DataFrame], provenance: pd.DataFrame) -> list[Problem]:
     descriptor = schema_of(data_dir)
     needs = {r["name"]: [f["name"] for f in r["schema"]["fields"] if f.get("provenance")]
@@ -293,6 +319,7 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _screening_problems(frames["screening"], studies, "data/screening.csv")
     problems += _outcome_problems(frames["outcomes"], studies, "data/outcomes.csv")
     problems += _provenance_problems(data_dir, {t: frames[t] for t in EXTRACTED_TABLES}, frames["provenance"])
+    problems += _risk_of_bias_problems(frames["risk_of_bias"], studies, "data/risk_of_bias.csv")
     problems += _agreement_problems(frames["extraction_agreement"], "data/extraction_agreement.csv")
     problems += _bibliography_problems(data_dir, studies)
     problems += _window_problems(studies, params)
