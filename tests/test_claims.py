@@ -75,3 +75,14 @@ def test_a_claim_without_any_data_cannot_be_checked(evidence_dir, params):
     provenance.write_text("\n".join(kept) + "\n")
     rows = claims.claim_rows(load_evidence(evidence_dir, params), params).set_index("id")
     assert rows.loc["C7", ["ours", "status"]].tolist() == ["not reported", "cannot be checked"]
+
+
+def test_a_tie_for_most_frequent_value_keeps_every_tied_value():
+    import pandas as pd
+
+    from mscreview.claims import top_values
+
+    studies = pd.DataFrame({"route": ["intravenous", "intra_bone_marrow", None, "intravenous", "intra_bone_marrow"]})
+    assert top_values(studies, "route", 1) == ["intra_bone_marrow", "intravenous"]
+    assert top_values(studies.iloc[:4], "route", 1) == ["intravenous"]
+    assert top_values(studies.iloc[[2]], "route", 1) == []

@@ -48,8 +48,12 @@ def days_status(readings: pd.DataFrame, published: float, tolerance: dict) -> st
 
 
 def top_values(studies: pd.DataFrame, column: str, n: int) -> list[str]:
+    """The n most frequent values, and every value tied with the n-th (a tie is not broken at random)."""
     counts = studies[column].dropna().value_counts()
-    return sorted(counts.index[:n]) if len(counts) else []
+    if not len(counts):
+        return []
+    cutoff = counts.iloc[min(n, len(counts)) - 1]
+    return sorted(counts.index[counts >= cutoff])
 
 
 def _readings(evidence: Evidence, params: dict, lineage: str) -> pd.DataFrame:
@@ -104,9 +108,11 @@ def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
         "The two MSC tissue sources used by most included studies.")
 
     routes = top_values(studies, "route", 1)
-    add("C7", ", ".join(label(r) for r in routes) or "not reported", all_ids,
-        UNCHECKABLE if not routes else REPRODUCED if routes == [published["C7"]["value"]] else NOT_REPRODUCED,
-        "The route used by most included studies.")
+    reported = int(studies["route"].notna().sum())
+    add("C7", ", ".join(label(r) for r in routes) + (" (tied)" if len(routes) > 1 else "") or "not reported", all_ids,
+        UNCHECKABLE if not routes else REPRODUCED if routes == [published["C7"]["value"]]
+        else PARTLY if published["C7"]["value"] in routes else NOT_REPRODUCED,
+        f"The route used by most included studies; {reported} of {len(studies)} studies report a route.")
 
     arms = {lineage: eg.arm_engraftment(evidence.outcomes, studies, lineage) for lineage in eg.LINEAGES}
     summaries = {lineage: eg.benefit_summary(arms[lineage]) for lineage in eg.LINEAGES}
@@ -141,10 +147,11 @@ def published_text(claim: dict) -> str:
     return f"{value} {unit}" if unit else str(value)
 
 
-def claims_table(rows: pd.DataFrame) -> pd.DataFrame:
+def claims_table(rows: pd.DataFrame, synthesis: dict[str, str] | None = None) -> pd.DataFrame:
+    """The claims table; ``synthesis`` adds what the quantitative synthesis says about some claims."""
     from .tables import cite
 
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Claim": rows["id"] + ": " + rows["claim"],
         "Published": rows["published"],
         "Ours": rows["ours"],
@@ -152,3 +159,6 @@ def claims_table(rows: pd.DataFrame) -> pd.DataFrame:
         "Why": rows["why"],
         "Studies behind ours": [", ".join(cite(s) for s in ids) if ids else "–" for ids in rows["studies"]],
     })
+    if synthesis is not None:
+        table["Quantitative synthesis"] = [synthesis.get(i) for i in rows["id"]]
+    return table
