@@ -30,7 +30,9 @@ def test_a_cold_build_executes_every_chapter(first_build):
     _, _, _, _, result = first_build
     assert result["rendered"] and result["reused"] == []
     assert result["executed"] == ["01_search", "02_selection", "03_studies", "04_engraftment", "05_safety",
-                                  "06_claims", "07_data_dictionary"]
+                                  "06_claims", "07_data_dictionary", "08_synthesis", "09_subgroup-design",
+                                  "09_subgroup-graft_source", "09_subgroup-msc_source", "09_subgroup-setting",
+                                  "10_risk_of_bias", "11_certainty"]
 
 
 def test_parallel_chapter_execution_leaves_the_working_directory_alone(first_build):
@@ -63,7 +65,9 @@ def test_editing_one_data_file_reexecutes_exactly_the_chapters_that_read_it(firs
     outcomes.write_text(original.replace(",12,median,", ",13,median,", 1))
     try:
         result = build(root / "_build", params)
-        assert result["executed"] == ["04_engraftment", "06_claims"]
+        assert result["executed"] == ["04_engraftment", "06_claims", "08_synthesis", "09_subgroup-design",
+                                      "09_subgroup-graft_source", "09_subgroup-msc_source", "09_subgroup-setting",
+                                      "11_certainty"]
         html = (root / "_build" / "book" / "html" / "notebooks" / "04_engraftment.html").read_text()
         assert '<span class="pasted-text">15.5</span>' in html  # (13 + 18) / 2, was 15.0
     finally:
