@@ -10,6 +10,7 @@ Every run works on copies in a temporary folder; data/ is only read.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import statistics
 import subprocess
@@ -23,8 +24,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
-from mscreview.build import build  # noqa: E402
-from mscreview.params import REPO_ROOT  # noqa: E402
+from mscreview.build import build, chapters, stage_sources, write_generated_pages  # noqa: E402
+from mscreview.params import REPO_ROOT, load_params  # noqa: E402
 
 
 def seconds(action) -> float:
@@ -68,19 +69,20 @@ def ours(data_source: Path, work: Path) -> dict[str, float]:
 
 
 def baseline(work: Path) -> dict[str, float]:
-    """Plain Jupyter Book executing the same text notebooks itself, every time."""
+    """Plain Jupyter Book executing the same text notebooks itself, every time, over the same other pages."""
     stage = work / "baseline"
     (stage / "notebooks").mkdir(parents=True)
+    params = load_params()
+    stage_sources(stage, params)
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}
     (stage / "_config.yml").write_text(yaml.safe_dump(config))
-    for page in (REPO_ROOT / "book").iterdir():
-        shutil.copy(page, stage / page.name)
-    for notebook in (REPO_ROOT / "notebooks").glob("*.md"):
-        shutil.copy(notebook, stage / "notebooks" / notebook.name)
-    shutil.copy(REPO_ROOT / "data" / "references.bib", stage / "references.bib")
-    shutil.copy(REPO_ROOT / "data" / "eligibility.md", stage / "eligibility.md")
-    shutil.copy(REPO_ROOT / "data" / "extraction" / "RULES.md", stage / "extraction_rules.md")
+    for page in chapters(params):
+        text = page.source.read_text()
+        for name, value in page.variant:  # a variant page: the same notebook with its parameter's default changed
+            text = re.sub(rf'^{name} = .*$', f'{name} = "{value}"', text, count=1, flags=re.M)
+        (stage / "notebooks" / f"{page.name}.md").write_text(text)
+    write_generated_pages(stage, params)
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--quiet"]
 
     def run():

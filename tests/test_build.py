@@ -134,3 +134,20 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(built, tmp_path):
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
     assert differing == []
+
+
+def test_the_downloads_page_offers_every_data_file_notebook_and_figure_as_svg_and_png(built):
+    from mscreview.downloads import glued_figures
+    from mscreview.validate import resource_paths
+
+    page = html_of(built, "downloads")
+    offered = {a.get_text(strip=True) for a in page.select("a.download, a.reference.download")}
+    data_files = {p.name for p in resource_paths(REPO / "data").values()}
+    assert data_files | {"datapackage.json", "references.bib", "CITATION.cff"} <= offered
+    notebooks = sorted((built / "book" / "source" / "notebooks").glob("*.ipynb"))
+    assert {n.name for n in notebooks} <= offered
+    figures = {name for n in notebooks for name in glued_figures(n)}
+    assert len(figures) >= 5
+    downloads = built / "book" / "html" / "_downloads"
+    served = {p.name for p in downloads.rglob("*") if p.is_file()}
+    assert {f"{name}.{ext}" for name in figures for ext in ("svg", "png")} <= served
