@@ -63,6 +63,7 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
         screening.append(record)
     tables = {"search_log": queries, "screening": screening, "studies": studies, "outcomes": outcomes,
               "safety": [], "extraction_discrepancies": [], "extraction_agreement": [], "risk_of_bias": [],
+              "risk_of_bias_discrepancies": [],
               "reviews_traced": [{"review": "synthetic review", "studies_traced": "0"}]}
     needs = {name: {f["name"] for f in fields if f.get("provenance")} for name, fields in FIELDS.items()}
     provenance = []

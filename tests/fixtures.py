@@ -104,7 +104,8 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
             "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS,
-            "extraction_agreement": AGREEMENT, "risk_of_bias": RISK_OF_BIAS}
+            "extraction_agreement": AGREEMENT, "risk_of_bias": RISK_OF_BIAS,
+            "risk_of_bias_discrepancies": []}
     data.update(tables)
     data.setdefault("provenance", None)
     if data["provenance"] is None:

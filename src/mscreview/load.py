@@ -25,6 +25,7 @@ class Evidence:
     extraction_discrepancies: pd.DataFrame | None = None
     extraction_agreement: pd.DataFrame | None = None
     risk_of_bias: pd.DataFrame | None = None
+    risk_of_bias_discrepancies: pd.DataFrame | None = None
 
 
 def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:
