@@ -19,12 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import jupytext
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
-from mscreview.build import build, chapters, stage_sources, write_generated_pages  # noqa: E402
+from mscreview.build import build, chapters, name_the_variant, stage_sources, write_generated_pages  # noqa: E402
 from mscreview.params import REPO_ROOT, load_params  # noqa: E402
 
 
@@ -78,7 +79,9 @@ def baseline(work: Path) -> dict[str, float]:
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}
     (stage / "_config.yml").write_text(yaml.safe_dump(config))
     for page in chapters(params):
-        text = page.source.read_text()
+        notebook = jupytext.read(page.source)
+        name_the_variant(notebook, page.variant)
+        text = jupytext.writes(notebook, fmt="md:myst")
         for name, value in page.variant:  # a variant page: the same notebook with its parameter's default changed
             text = re.sub(rf'^{name} = .*$', f'{name} = "{value}"', text, count=1, flags=re.M)
         (stage / "notebooks" / f"{page.name}.md").write_text(text)

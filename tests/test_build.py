@@ -53,6 +53,24 @@ def test_every_page_of_the_table_of_contents_is_built(built):
         assert (built / "book" / "html" / f"{page}.html").is_file(), page
 
 
+def test_each_subgroup_page_is_titled_by_its_subgroup(built):
+    subgroups = load_params()["synthesis"]["subgroups"]
+    titles = [html_of(built, f"notebooks/09_subgroup-{s}").select_one("main h1").get_text(strip=True)
+              for s in subgroups]
+    assert [t.rstrip("#").endswith(s.replace("_", " ")) for t, s in zip(titles, subgroups)] == [True] * len(subgroups)
+
+
+def test_every_study_has_an_audit_page_linked_from_the_index_but_not_listed_in_the_sidebar(built, evidence):
+    study_ids = sorted(evidence[1].studies["study_id"])
+    index = html_of(built, "audit/index")
+    assert sorted(a["href"].removesuffix(".html") for a in index.select("table.audit-index a")) == study_ids
+    for study_id in study_ids:
+        page = html_of(built, f"audit/{study_id}")
+        assert page.select_one("main h1").get_text(strip=True).rstrip("#") == f"Audit: {study_id}"
+        listed = {a["href"].split("/")[-1].removesuffix(".html") for a in page.select("nav.bd-docs-nav a")}
+        assert "index" in listed and not listed & set(study_ids)
+
+
 @pytest.mark.parametrize("chapter", [c for c in chapter_files() if c.startswith("notebooks/")])
 def test_glued_numbers_in_the_html_are_those_the_notebook_computed(built, chapter):
     source = (REPO / f"{chapter}.md").read_text(encoding="utf-8")

@@ -83,6 +83,9 @@ def audit_page(study_id: str, evidence: Evidence) -> str:
                          _text(d.pass2_value), _text(d.resolved_value), _text(d.resolution)]
                         for d in discrepancies.itertuples(index=False)]
     lines = [
+        # not in the table of contents: a sidebar listing every study makes each page's render grow with the
+        # number of studies (quadratic in all); readers reach these pages from the index and every table
+        "---", "orphan: true", "---", "",
         f"({AUDIT_FOLDER}-{study_id})=",
         f"# Audit: {study_id}",
         "",

@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -160,8 +161,19 @@ def book_fingerprint(chapters: dict[str, str], params: dict) -> str:
                    *(p.read_bytes() for p in others))
 
 
+def name_the_variant(notebook: nbformat.NotebookNode, variant) -> None:
+    """A variant page's title names its parameter value, so that the pages differ in the sidebar."""
+    values = ", ".join(str(value).replace("_", " ") for _, value in variant)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and re.search(r"^# ", cell.source, flags=re.M):
+            cell.source = re.sub(r"^(# .+)$", rf"\1: {values}", cell.source, count=1, flags=re.M)
+            return
+
+
 def execute_chapter(chapter: Chapter, target: Path, params: dict, params_file: Path) -> Path:
     notebook = jupytext.read(chapter.source)
+    if chapter.variant:
+        name_the_variant(notebook, chapter.variant)
     notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
     unexecuted = target.with_suffix(".input.ipynb")
     nbformat.write(notebook, unexecuted)

@@ -8,8 +8,8 @@ follow metafor's ``rma(..., test="knha")`` and ``predict()``: t distribution wit
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -304,9 +304,7 @@ def comparison_table(pooled: pd.DataFrame, effects: pd.DataFrame, published: dic
 
 def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
     """Per comparative study and outcome: the estimate with its 95 % CI, or why it is not estimable."""
-    from scipy import stats as _stats
-
-    z = _stats.norm.ppf(0.975)
+    z = stats.norm.ppf(0.975)
 
     def shown(row) -> str:
         if pd.isna(row["effect"]):
