@@ -82,7 +82,8 @@ def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
     patients = patients_total(studies)
     missing = int(studies["n_patients"].isna().sum())
     add("C2", str(patients), all_ids, count_status(patients, published["C2"]["value"], tol),
-        f"Sum of patients analysed per study; {missing} studies without a patient count add nothing.")
+        f"Sum of patients analysed per study; {missing} {'study' if missing == 1 else 'studies'} without a "
+        f"patient count {'adds' if missing == 1 else 'add'} nothing.")
 
     improved = sorted(studies.loc[studies["authors_conclusion_engraftment"] == "improved", "study_id"])
     share = 100 * len(improved) / n if n else float("nan")

@@ -226,7 +226,8 @@ def study_effects(outcomes: pd.DataFrame) -> pd.DataFrame:
         for outcome, column in EVENT_OUTCOMES.items():
             rows.append({"study_id": study_id, "outcome": outcome, **_event_effect(msc, control, column)})
     frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
-    frame[["converted", "corrected"]] = frame[["converted", "corrected"]].fillna(False).astype(bool)
+    for flag in ("converted", "corrected"):  # a missing flag (no effect computed) means not converted
+        frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
     return frame
 
 
