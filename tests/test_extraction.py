@@ -89,3 +89,13 @@ def test_import_refuses_unresolved_and_writes_resolved_values_with_locations(pas
     assert (study["doi"], study["full_text_read"], study["route"]) == ("10.1000/delta", "yes", "")
     bib = (data / "references.bib").read_text()
     assert "@misc{delta2012,\n  author = {{Delta et al.}},\n  title = {Delta study}" in bib  # no journal known
+
+
+def test_a_study_without_a_read_author_is_cited_by_its_key_so_two_of_one_year_differ():
+    entries = [extraction.bibtex_entry({"study_id": key, "year": "2024", "title": "T", "journal": "J"})
+               for key in ("anon2024a", "anon2024b")]
+    authors = [line for entry in entries for line in entry.splitlines() if "author" in line]
+    assert authors == ["  author = {{First author not read (anon2024a)}},",
+                       "  author = {{First author not read (anon2024b)}},"]
+    named = extraction.bibtex_entry({"study_id": "delta2012", "first_author": "Delta", "year": "2012", "title": "T"})
+    assert "author = {{Delta et al.}}" in named and named.startswith("@misc{delta2012,")

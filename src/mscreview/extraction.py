@@ -210,7 +210,9 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
 def bibtex_entry(study: dict) -> str:
     """A BibTeX entry built from the study's extracted identity fields."""
     # only the first author is extracted: a braced name renders as "Name et al." in the book
-    author = f"{study['first_author']} et al." if study.get("first_author") else "First author not read"
+    # an unknown author is named by the study key, so that two such studies of one year stay distinguishable
+    author = (f"{study['first_author']} et al." if study.get("first_author")
+              else f"First author not read ({study['study_id']})")
     fields = {"author": f"{{{author}}}", "title": study.get("title", ""),
               "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
               "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
