@@ -6,6 +6,7 @@ import random
 import shutil
 from pathlib import Path
 
+from mscreview import extraction
 from mscreview.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +77,5 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
     for name, rows in tables.items():
         (folder / paths[name]).parent.mkdir(parents=True, exist_ok=True)
         write_rows(folder / paths[name], [f["name"] for f in FIELDS[name]], rows)
-    (folder / "references.bib").write_text("".join(
-        f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
-        f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in studies), encoding="utf-8")
+    (folder / "references.bib").write_text(extraction.bibliography(studies, screening), encoding="utf-8")
     return folder

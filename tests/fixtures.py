@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+from mscreview import extraction
 from mscreview.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
@@ -115,9 +116,7 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
         path = folder / resource["path"]
         path.parent.mkdir(parents=True, exist_ok=True)
         write_rows(path, COLUMNS[resource["name"]], data[resource["name"]])
-    bib = "".join(f"@article{{{s['study_id']},\n  author = {{{s['first_author']}, A.}},\n  title = {{{s['title']}}},\n"
-                  f"  journal = {{Synthetic}},\n  year = {{{s['year']}}}\n}}\n\n" for s in data["studies"])
-    (folder / "references.bib").write_text(bib, encoding="utf-8")
+    (folder / "references.bib").write_text(extraction.bibliography(data["studies"], data["screening"]), encoding="utf-8")
     return folder
 
 

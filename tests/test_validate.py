@@ -166,3 +166,12 @@ def test_load_evidence_raises_with_every_problem(tmp_path, params):
 def test_empty_required_value_says_a_value_is_required(tmp_path, params):
     folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 2, setting=""))
     assert problems_of(folder, params) == ['data/studies.csv, line 4, column "setting": a value is required']
+
+
+def test_a_report_excluded_on_full_text_needs_a_bibliography_entry(evidence_dir, params):
+    bib = evidence_dir / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text[:text.index("@misc{R0004,")], encoding="utf-8")
+    problems = [str(p) for p in validation_problems(evidence_dir, params)]
+    assert problems == ['data/screening.csv, line 5, column "record_id": value "R0004": '
+                        'expected an entry R0004 in references.bib (report excluded on full text)']

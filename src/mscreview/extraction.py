@@ -221,6 +221,24 @@ def bibtex_entry(study: dict) -> str:
     return f"@{kind}{{{study['study_id']},\n{body}\n}}\n\n"
 
 
+def excluded_report_entry(record: dict) -> str:
+    """A BibTeX entry for a report excluded after full-text assessment, keyed by its screening record."""
+    fields = {"author": "{" + (f"{record['first_author']} et al." if record.get("first_author") else "Author not read") + "}",
+              "title": "{" + record["title"] + "}",  # braced: the style would lower-case it
+              "year": record.get("year", ""), "doi": record.get("doi", ""),
+              "howpublished": f"\\url{{{record['url']}}}" if record.get("url") else "",
+              "note": f"Screening record {record['record_id']}, excluded after full-text assessment"
+                      + (f": {record['exclusion_reason'].replace('_', ' ')}" if record.get("exclusion_reason") else "")}
+    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
+    return f"@misc{{{record['record_id']},\n{body}\n}}\n\n"
+
+
+def bibliography(studies: list[dict], screening: list[dict]) -> str:
+    """The entries of every included study and every report excluded on full text."""
+    return ("".join(bibtex_entry(study) for study in studies)
+            + "".join(excluded_report_entry(r) for r in screening if r.get("decision") == "excluded_full_text"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["compare", "import"])

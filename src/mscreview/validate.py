@@ -285,13 +285,20 @@ def row_key(table: str, row) -> str:
     return row["safety_id"]
 
 
-def _bibliography_problems(data_dir: Path, studies: pd.DataFrame) -> list[Problem]:
+def _bibliography_problems(data_dir: Path, studies: pd.DataFrame, screening: pd.DataFrame) -> list[Problem]:
+    """Every included study has an entry keyed by its study_id, every report excluded on full text one keyed
+    by its record_id."""
     path = data_dir / BIBLIOGRAPHY_FILE
     if not path.exists():
         return [Problem(_display(path), None, None, None, "bibliography is missing")]
     keys = set(re.findall(r"@\w+\{([^,\s]+),", path.read_text(encoding="utf-8")))
-    return [Problem("data/studies.csv", _line(i), "study_id", study_id, f"expected an entry {study_id} in {BIBLIOGRAPHY_FILE}")
-            for i, study_id in studies["study_id"].items() if study_id not in keys]
+    problems = [Problem("data/studies.csv", _line(i), "study_id", study_id,
+                        f"expected an entry {study_id} in {BIBLIOGRAPHY_FILE}")
+                for i, study_id in studies["study_id"].items() if study_id not in keys]
+    excluded = screening[screening["decision"] == "excluded_full_text"]
+    return problems + [Problem("data/screening.csv", _line(i), "record_id", record_id,
+                               f"expected an entry {record_id} in {BIBLIOGRAPHY_FILE} (report excluded on full text)")
+                       for i, record_id in excluded["record_id"].items() if record_id not in keys]
 
 
 def _window_problems(studies: pd.DataFrame, params: dict) -> list[Problem]:
@@ -321,7 +328,7 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _provenance_problems(data_dir, {t: frames[t] for t in EXTRACTED_TABLES}, frames["provenance"])
     problems += _risk_of_bias_problems(frames["risk_of_bias"], studies, "data/risk_of_bias.csv")
     problems += _agreement_problems(frames["extraction_agreement"], "data/extraction_agreement.csv")
-    problems += _bibliography_problems(data_dir, studies)
+    problems += _bibliography_problems(data_dir, studies, frames["screening"])
     problems += _window_problems(studies, params)
     return problems
 
