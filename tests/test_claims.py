@@ -86,3 +86,13 @@ def test_a_tie_for_most_frequent_value_keeps_every_tied_value():
     assert top_values(studies, "route", 1) == ["intra_bone_marrow", "intravenous"]
     assert top_values(studies.iloc[:4], "route", 1) == ["intravenous"]
     assert top_values(studies.iloc[[2]], "route", 1) == []
+
+
+def test_a_few_studies_are_cited_and_many_are_counted_and_named_by_key():
+    from mscreview.tables import CITED_ONE_BY_ONE, cite_studies
+
+    few = [f"s{i}" for i in range(CITED_ONE_BY_ONE)]
+    assert cite_studies(few).count("{cite:t}") == CITED_ONE_BY_ONE
+    many = few + ["s99"]
+    assert cite_studies(many) == f"{len(many)} studies: " + ", ".join(many)
+    assert cite_studies([]) == "–"

@@ -39,49 +39,69 @@ def html_table(header: list[str], rows: list[list[str]], table_class: str) -> st
     return f'<table class="table audit {table_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def study_values(study_id: str, evidence: Evidence) -> pd.DataFrame:
-    """Every provenance row of a study with the value it vouches for."""
-    tables = {"studies": evidence.studies.assign(_key=evidence.studies["study_id"]),
-              "outcomes": evidence.outcomes.assign(_key=evidence.outcomes["study_id"] + "/" + evidence.outcomes["arm"]),
-              "safety": evidence.safety.assign(_key=evidence.safety["safety_id"])}
-    rows = []
-    for table, frame in tables.items():
-        mine = frame[frame["study_id"] == study_id].set_index("_key")
-        located = evidence.provenance[(evidence.provenance["table"] == table)
-                                      & evidence.provenance["row_key"].isin(mine.index)]
-        for entry in located.itertuples(index=False):
-            rows.append({"table": table, "row_key": entry.row_key, "column": entry.column,
-                         "value": mine.at[entry.row_key, entry.column], "report": entry.report,
-                         "location": entry.location})
-    return pd.DataFrame(rows, columns=["table", "row_key", "column", "value", "report", "location"])
+# where a provenance row's key points: the row of its table that holds the value
+ROW_KEYS = {"studies": lambda r: r["study_id"], "outcomes": lambda r: f"{r['study_id']}/{r['arm']}",
+            "safety": lambda r: r["safety_id"]}
+AUDITED_TABLES = ["studies", "screening", "outcomes", "safety", "provenance", "extraction_discrepancies",
+                  "extraction_agreement"]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts, None for a missing value: reading pandas cell by cell is slow by the thousand."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def records_by_study(evidence: Evidence) -> dict[str, dict[str, list[dict]]]:
+    """Each study's own rows of every table an audit page reads, cut in one pass (filtering the whole tables
+    once per study made generating the pages quadratic in the number of studies)."""
+    owner = provenance_owner(evidence)
+    own: dict[str, dict[str, list[dict]]] = {s: {name: [] for name in AUDITED_TABLES}
+                                             for s in evidence.studies["study_id"]}
+    for name in AUDITED_TABLES:
+        frame = getattr(evidence, name)
+        studies = owner if name == "provenance" else frame["study_id"]
+        for study_id, record in zip(studies, _records(frame)):
+            if study_id in own:
+                own[study_id][name].append(record)
+    return own
+
+
+def study_values(study_id: str, records: dict[str, list[dict]]) -> list[dict]:
+    """Every provenance row of a study with the value it vouches for: the study first, then arms and events."""
+    rows = {(table, key(r)): r for table, key in ROW_KEYS.items() for r in records[table]}
+    located = sorted((e for e in records["provenance"] if (e["table"], e["row_key"]) in rows),
+                     key=lambda e: list(ROW_KEYS).index(e["table"]))
+    return [dict(e, value=rows[(e["table"], e["row_key"])][e["column"]]) for e in located]
 
 
 def audit_page(study_id: str, evidence: Evidence) -> str:
-    study = evidence.studies.set_index("study_id", drop=False).loc[study_id]
-    reports = evidence.screening[evidence.screening["study_id"] == study_id]
-    values = study_values(study_id, evidence)
-    agreement = evidence.extraction_agreement.set_index("study_id")
-    discrepancies = evidence.extraction_discrepancies[evidence.extraction_discrepancies["study_id"] == study_id]
+    return page_of(study_id, records_by_study(evidence)[study_id])
+
+
+def page_of(study_id: str, records: dict[str, list[dict]]) -> str:
+    """The audit page of one study, from its own records."""
+    (study,) = records["studies"]
+    discrepancies = records["extraction_discrepancies"]
     identity = html_table(["", ""], [["Study", _text(study_label(study))], ["Title", _text(study["title"])],
                                      ["Journal", _text(study["journal"])], ["DOI", _text(study["doi"])],
                                      ["PMID", _text(study["pmid"])],
                                      ["Read", "full text" if study["full_text_read"] == "yes" else "abstract only"],
                                      ["Extraction", _text(study["extraction"])]], "identity")
-    report_rows = [[_text(r.record_id), _text(r.report_role), _text(r.title),
-                    _link(f"doi:{r.doi}") if pd.notna(r.doi) else (_link(f"url:{r.url}") if pd.notna(r.url) else "-")]
-                   for r in reports.itertuples(index=False)]
-    value_rows = [[TABLE_LABELS[v.table] + ("" if v.table == "studies" else f" {escape(v.row_key)}"),
-                   f"<code>{escape(v.column)}</code>", _text(v.value), _link(v.report), _text(v.location)]
-                  for v in values.itertuples(index=False)]
-    if study_id in agreement.index:
-        compared, agreed = agreement.at[study_id, "cells_compared"], agreement.at[study_id, "cells_agreed"]
-        agreement_text = (f"The two independent passes filled {compared} cells and agreed on {agreed}; "
-                          f"{len(discrepancies)} disagreements were settled as listed here.")
+    report_rows = [[_text(r["record_id"]), _text(r["report_role"]), _text(r["title"]),
+                    _link(f"doi:{r['doi']}") if r["doi"] else (_link(f"url:{r['url']}") if r["url"] else "-")]
+                   for r in records["screening"]]
+    value_rows = [[TABLE_LABELS[v["table"]] + ("" if v["table"] == "studies" else f" {escape(v['row_key'])}"),
+                   f"<code>{escape(v['column'])}</code>", _text(v["value"]), _link(v["report"]), _text(v["location"])]
+                  for v in study_values(study_id, records)]
+    if records["extraction_agreement"]:
+        (agreement,) = records["extraction_agreement"]
+        agreement_text = (f"The two independent passes filled {agreement['cells_compared']} cells and agreed on "
+                          f"{agreement['cells_agreed']}; {len(discrepancies)} disagreements were settled as listed here.")
     else:
         agreement_text = "This study was extracted once; there is no second pass to compare."
-    discrepancy_rows = [[f"<code>{escape(d.column)}</code> ({escape(d.row_key)})", _text(d.pass1_value),
-                         _text(d.pass2_value), _text(d.resolved_value), _text(d.resolution)]
-                        for d in discrepancies.itertuples(index=False)]
+    discrepancy_rows = [[f"<code>{escape(d['column'])}</code> ({escape(d['row_key'])})", _text(d["pass1_value"]),
+                         _text(d["pass2_value"]), _text(d["resolved_value"]), _text(d["resolution"])]
+                        for d in discrepancies]
     lines = [
         # not in the table of contents: a sidebar listing every study makes each page's render grow with the
         # number of studies (quadratic in all); readers reach these pages from the index and every table
@@ -115,9 +135,9 @@ def audit_page(study_id: str, evidence: Evidence) -> str:
 
 def index_page(evidence: Evidence) -> str:
     studies = evidence.studies.sort_values(["year", "study_id"], kind="stable")
-    counts = evidence.provenance.assign(study_id=evidence.provenance["row_key"].str.split("/").str[0])
+    counts = provenance_owner(evidence).value_counts()
     rows = [[f'<a href="{s.study_id}.html">{_text(study_label(pd.Series(s._asdict())))}</a>', _text(s.title),
-             str(int((counts["study_id"] == s.study_id).sum()))]
+             str(int(counts.get(s.study_id, 0)))]
             for s in studies.itertuples(index=False)]
     return "\n".join([
         "# Audit pages", "",
@@ -132,8 +152,16 @@ def write_audit_pages(evidence: Evidence, stage: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.md").write_text(index_page(evidence), encoding="utf-8")
     pages = []
-    for study_id in sorted(evidence.studies["study_id"]):
+    for study_id, own in sorted(records_by_study(evidence).items()):
         page = folder / f"{study_id}.md"
-        page.write_text(audit_page(study_id, evidence), encoding="utf-8")
+        page.write_text(page_of(study_id, own), encoding="utf-8")
         pages.append(page)
     return pages
+
+
+def provenance_owner(evidence: Evidence) -> pd.Series:
+    """The study each provenance row belongs to (a safety row is keyed by its safety_id)."""
+    provenance = evidence.provenance
+    safety_study = dict(zip(evidence.safety["safety_id"], evidence.safety["study_id"]))
+    return provenance["row_key"].str.split("/").str[0].where(provenance["table"] != "safety",
+                                                             provenance["row_key"].map(safety_study))

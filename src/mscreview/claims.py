@@ -150,7 +150,7 @@ def published_text(claim: dict) -> str:
 
 def claims_table(rows: pd.DataFrame, synthesis: dict[str, str] | None = None) -> pd.DataFrame:
     """The claims table; ``synthesis`` adds what the quantitative synthesis says about some claims."""
-    from .tables import cite
+    from .tables import cite_studies
 
     table = pd.DataFrame({
         "Claim": rows["id"] + ": " + rows["claim"],
@@ -158,7 +158,7 @@ def claims_table(rows: pd.DataFrame, synthesis: dict[str, str] | None = None) ->
         "Ours": rows["ours"],
         "Status": rows["status"],
         "Why": rows["why"],
-        "Studies behind ours": [", ".join(cite(s) for s in ids) if ids else "–" for ids in rows["studies"]],
+        "Studies behind ours": [cite_studies(ids) for ids in rows["studies"]],
     })
     if synthesis is not None:
         table["Quantitative synthesis"] = [synthesis.get(i) for i in rows["id"]]

@@ -41,14 +41,14 @@ def studies_bar(counts: pd.Series, title: str, xlabel: str):
 def engraftment_dot_plot(neut: pd.DataFrame, plt_arms: pd.DataFrame):
     """Days to engraftment per study and arm; filled circles MSC arms, open squares control arms."""
     panels = [("Neutrophil engraftment", neut), ("Platelet engraftment", plt_arms)]
-    order = sorted(set(neut["study_id"]) | set(plt_arms["study_id"]),
-                   key=lambda s: (pd.concat([neut, plt_arms]).set_index("study_id").loc[[s], "year"].iloc[0], s),
-                   reverse=True)
+    years = pd.concat([neut, plt_arms]).drop_duplicates("study_id").set_index("study_id")["year"]
+    order = sorted(years.index, key=lambda s: (years[s], s), reverse=True)
+    row_of = {study_id: row for row, study_id in enumerate(order)}
     fig, axes = plt.subplots(1, 2, figsize=(8, 0.32 * len(order) + 1.6), sharey=True)
     for ax, (title, arms) in zip(axes, panels):
         for arm, marker, face in (("msc", "o", ARM_COLOURS["msc"]), ("control", "s", "none")):
             rows = arms[arms["arm"] == arm]
-            ax.scatter(rows["days"].astype(float), [order.index(s) for s in rows["study_id"]], marker=marker,
+            ax.scatter(rows["days"].astype(float), [row_of[s] for s in rows["study_id"]], marker=marker,
                        facecolors=face, edgecolors=ARM_COLOURS[arm], s=36, label="MSC arm" if arm == "msc" else "Control arm",
                        zorder=3)
         ax.set_title(title)

@@ -10,6 +10,20 @@ def cite(study_id: str) -> str:
     return f"{{cite:t}}`{study_id}`"
 
 
+# Beyond this many, a cell of citations is a wall of names that no reader scans (and each one costs the
+# book build a cross-reference); the studies are then named by their keys, which are their audit pages' names.
+CITED_ONE_BY_ONE = 30
+
+
+def cite_studies(study_ids: list[str]) -> str:
+    """The studies behind a figure: each cited, or, when there are many, counted and named by key."""
+    if not study_ids:
+        return "–"
+    if len(study_ids) <= CITED_ONE_BY_ONE:
+        return ", ".join(cite(s) for s in study_ids)
+    return f"{len(study_ids)} studies: " + ", ".join(study_ids)
+
+
 def _cell(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"

@@ -1,0 +1,95 @@
+"""Sphinx extension: citations that cost the same per citation however many studies the book holds.
+
+Measured with py-spy on a cold build of 1,000 synthetic studies (sphinxcontrib-bibtex 2.7.0, pybtex 0.26.1):
+- 34 % of the Sphinx time went to ``BibtexDomain.get_filtered_entries``, which, for every entry of the
+  bibliography, scans every citation of the book to find where the entry is cited (entries x citations);
+- 23 % went to ``pybtex.plugin.find_plugin``, called once per resolved citation, each call re-reading the
+  installed packages' entry points;
+- once those were gone, 13 % went to ``BibtexDomain.resolve_xref``, which scans every entry of every
+  bibliography for each citation it resolves (citations x entries).
+Here the documents citing each key are collected once per bibliography directive, plugin look-ups are
+remembered, and a citation is resolved against the entries of its own keys only: the same answers, without
+the products. Tests compare the filter and the look-up with the originals; the book's build (warnings are
+errors) shows every citation still resolves.
+"""
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+
+import pybtex.plugin
+import sphinxcontrib.bibtex.roles
+from sphinx.util import logging
+from sphinxcontrib.bibtex.citation_target import parse_citation_targets
+from sphinxcontrib.bibtex.domain import BibtexDomain, _FilterVisitor
+
+logger = logging.getLogger(__name__)
+
+
+_original_find_plugin = pybtex.plugin.find_plugin
+
+
+@functools.lru_cache(maxsize=None)
+def _find_plugin(plugin_group: str, name: str | None = None):
+    return _original_find_plugin(plugin_group, name)
+
+
+def cited_docnames(citation_refs) -> dict[str, set[str]]:
+    """key -> the documents that cite it."""
+    cited = defaultdict(set)
+    for citation_ref in citation_refs:
+        for target in citation_ref.targets:
+            cited[target.key].add(citation_ref.docname)
+    return cited
+
+
+def filtered_entries(domain: BibtexDomain, bibliography_key):
+    """The entries a bibliography directive shows: its filter, or its explicit keys."""
+    bibliography = domain.bibliographies[bibliography_key]
+    cited = cited_docnames(domain.citation_refs)
+    for entry in domain.get_entries(bibliography.bibfiles):
+        key = bibliography.keyprefix + entry.key
+        docnames = cited.get(key, set())
+        try:
+            shown = _FilterVisitor(entry=entry, docname=bibliography_key.docname,
+                                   cited_docnames=docnames).visit(bibliography.filter_)
+        except ValueError as err:
+            logger.warning(f"syntax error in :filter: expression; {err}",
+                           location=(bibliography_key.docname, bibliography.line))
+            shown = bool(docnames)
+        if shown or entry.key in bibliography.keys:
+            yield key, entry
+
+
+_original_resolve_xref = BibtexDomain.resolve_xref
+
+
+def citation_positions(citations) -> dict[str, list[int]]:
+    """key -> the positions of its entries in the domain's list, in list order."""
+    positions = defaultdict(list)
+    for position, citation in enumerate(citations):
+        positions[citation.key].append(position)
+    return positions
+
+
+def resolve_xref(domain: BibtexDomain, env, fromdocname, builder, typ, target, node, contnode):
+    """The original resolution, shown only the entries of the cited keys (in their original order)."""
+    everything = domain.data["citations"]
+    index = getattr(domain, "_positions", None)
+    if index is None or index[0] is not everything or index[1] != len(everything):  # rebuilt after a change
+        index = (everything, len(everything), citation_positions(everything))
+        domain._positions = index
+    keys = {citation_target.key for citation_target in parse_citation_targets(target)}
+    domain.data["citations"] = [everything[p] for p in sorted(p for key in keys for p in index[2].get(key, ()))]
+    try:
+        return _original_resolve_xref(domain, env, fromdocname, builder, typ, target, node, contnode)
+    finally:
+        domain.data["citations"] = everything
+
+
+def setup(app):
+    pybtex.plugin.find_plugin = _find_plugin
+    sphinxcontrib.bibtex.roles.find_plugin = _find_plugin  # imported there by name
+    BibtexDomain.get_filtered_entries = filtered_entries
+    BibtexDomain.resolve_xref = resolve_xref
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
