@@ -9,6 +9,7 @@ import pandas as pd
 
 from .interactive import study_label
 from .load import Evidence
+from .validate import EXTRACTED_TABLES, row_key
 
 AUDIT_FOLDER = "audit"
 TABLE_LABELS = {"studies": "study", "outcomes": "arm", "safety": "adverse event"}
@@ -39,9 +40,6 @@ def html_table(header: list[str], rows: list[list[str]], table_class: str) -> st
     return f'<table class="table audit {table_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-# where a provenance row's key points: the row of its table that holds the value
-ROW_KEYS = {"studies": lambda r: r["study_id"], "outcomes": lambda r: f"{r['study_id']}/{r['arm']}",
-            "safety": lambda r: r["safety_id"]}
 AUDITED_TABLES = ["studies", "screening", "outcomes", "safety", "provenance", "extraction_discrepancies",
                   "extraction_agreement"]
 
@@ -51,10 +49,10 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def records_by_study(evidence: Evidence) -> dict[str, dict[str, list[dict]]]:
+def records_by_study(evidence: Evidence, owner: pd.Series) -> dict[str, dict[str, list[dict]]]:
     """Each study's own rows of every table an audit page reads, cut in one pass (filtering the whole tables
-    once per study made generating the pages quadratic in the number of studies)."""
-    owner = provenance_owner(evidence)
+    once per study made generating the pages quadratic in the number of studies); ``owner`` is
+    :func:`provenance_owner`."""
     own: dict[str, dict[str, list[dict]]] = {s: {name: [] for name in AUDITED_TABLES}
                                              for s in evidence.studies["study_id"]}
     for name in AUDITED_TABLES:
@@ -68,14 +66,14 @@ def records_by_study(evidence: Evidence) -> dict[str, dict[str, list[dict]]]:
 
 def study_values(study_id: str, records: dict[str, list[dict]]) -> list[dict]:
     """Every provenance row of a study with the value it vouches for: the study first, then arms and events."""
-    rows = {(table, key(r)): r for table, key in ROW_KEYS.items() for r in records[table]}
+    rows = {(table, row_key(table, r)): r for table in EXTRACTED_TABLES for r in records[table]}
     located = sorted((e for e in records["provenance"] if (e["table"], e["row_key"]) in rows),
-                     key=lambda e: list(ROW_KEYS).index(e["table"]))
+                     key=lambda e: EXTRACTED_TABLES.index(e["table"]))
     return [dict(e, value=rows[(e["table"], e["row_key"])][e["column"]]) for e in located]
 
 
 def audit_page(study_id: str, evidence: Evidence) -> str:
-    return page_of(study_id, records_by_study(evidence)[study_id])
+    return page_of(study_id, records_by_study(evidence, provenance_owner(evidence))[study_id])
 
 
 def page_of(study_id: str, records: dict[str, list[dict]]) -> str:
@@ -133,9 +131,9 @@ def page_of(study_id: str, records: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
-def index_page(evidence: Evidence) -> str:
+def index_page(evidence: Evidence, owner: pd.Series) -> str:
     studies = evidence.studies.sort_values(["year", "study_id"], kind="stable")
-    counts = provenance_owner(evidence).value_counts()
+    counts = owner.value_counts()
     rows = [[f'<a href="{s.study_id}.html">{_text(study_label(pd.Series(s._asdict())))}</a>', _text(s.title),
              str(int(counts.get(s.study_id, 0)))]
             for s in studies.itertuples(index=False)]
@@ -150,9 +148,10 @@ def index_page(evidence: Evidence) -> str:
 def write_audit_pages(evidence: Evidence, stage: Path) -> list[Path]:
     folder = stage / AUDIT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "index.md").write_text(index_page(evidence), encoding="utf-8")
+    owner = provenance_owner(evidence)
+    (folder / "index.md").write_text(index_page(evidence, owner), encoding="utf-8")
     pages = []
-    for study_id, own in sorted(records_by_study(evidence).items()):
+    for study_id, own in sorted(records_by_study(evidence, owner).items()):
         page = folder / f"{study_id}.md"
         page.write_text(page_of(study_id, own), encoding="utf-8")
         pages.append(page)

@@ -216,9 +216,14 @@ def bibtex_entry(study: dict) -> str:
     fields = {"author": f"{{{author}}}", "title": study.get("title", ""),
               "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
               "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
-    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
     kind = "article" if study.get("journal") else "misc"  # an article without a known journal is incomplete
-    return f"@{kind}{{{study['study_id']},\n{body}\n}}\n\n"
+    return _bibtex(kind, study["study_id"], fields)
+
+
+def _bibtex(kind: str, key: str, fields: dict[str, str]) -> str:
+    """One BibTeX entry; empty fields are left out."""
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items() if value)
+    return f"@{kind}{{{key},\n{body}\n}}\n\n"
 
 
 def excluded_report_entry(record: dict) -> str:
@@ -229,8 +234,7 @@ def excluded_report_entry(record: dict) -> str:
               "howpublished": f"\\url{{{record['url']}}}" if record.get("url") else "",
               "note": f"Screening record {record['record_id']}, excluded after full-text assessment"
                       + (f": {record['exclusion_reason'].replace('_', ' ')}" if record.get("exclusion_reason") else "")}
-    body = ",\n".join(f"  {key} = {{{value}}}" for key, value in fields.items() if value)
-    return f"@misc{{{record['record_id']},\n{body}\n}}\n\n"
+    return _bibtex("misc", record["record_id"], fields)
 
 
 def bibliography(studies: list[dict], screening: list[dict]) -> str:
