@@ -53,6 +53,13 @@ def test_every_page_of_the_table_of_contents_is_built(built):
         assert (built / "book" / "html" / f"{page}.html").is_file(), page
 
 
+def test_the_root_redirect_names_the_book_icon_so_no_browser_asks_for_favicon_ico(built):
+    html = built / "book" / "html"
+    root = (html / "index.html").read_text(encoding="utf-8")
+    assert 'url=intro.html' in root and '<link rel="icon" href="_static/favicon.svg" />' in root
+    assert (html / "_static" / "favicon.svg").is_file()
+
+
 def test_each_subgroup_page_is_titled_by_its_subgroup(built):
     subgroups = load_params()["synthesis"]["subgroups"]
     titles = [html_of(built, f"notebooks/09_subgroup-{s}").select_one("main h1").get_text(strip=True)
