@@ -1,9 +1,19 @@
-"""The faster bibliography filter gives what sphinxcontrib-bibtex's own gives, on a stub of its domain."""
+"""The faster bibliography filter, formatting and LaTeX reading give what sphinxcontrib-bibtex's and pybtex's own
+give, on a stub of the domain."""
 import ast
+import codecs
+import itertools
+import string
 from collections import namedtuple
 from types import SimpleNamespace as Stub
 
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
+import pybtex.database
+import pybtex.richtext
+from pybtex.scanner import PybtexSyntaxError
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sphinxcontrib.bibtex.domain import BibtexDomain
 
 from mscreview import sphinx_citations
@@ -46,3 +56,76 @@ def test_a_remembered_plugin_is_the_one_pybtex_finds():
 def test_citations_are_indexed_by_key_in_their_original_order():
     citations = [Stub(key=k) for k in ("ning2008", "li2021", "ning2008", "R0758")]
     assert sphinx_citations.citation_positions(citations) == {"ning2008": [0, 2], "li2021": [1], "R0758": [3]}
+
+
+ORIGINAL_FORMATTING = BibtexDomain.get_formatted_entries
+ORIGINAL_FROM_LATEX = sphinx_citations._original_from_latex
+BIBTEX = r"""
+@article{ning2008, author = {Ning, H. and Yang, F.}, title = {The correlation between cotransplantation of
+  mesenchymal stem cells and higher recurrence rate {in} hematologic malignancy patients -- outcome},
+  journal = {Leukemia}, year = {2008}, volume = {22}, pages = {593--599}}
+@misc{R0758, author = {{Author not read}}, title = {{(Unidentified fragment: 5 vs 5 patients)}},
+  note = {Screening record R0758, excluded after full-text assessment: not retrieved}}
+@article{broken2020, author = {Nobody, A.}, title = {No journal, so the plain style cannot format it}, year = {2020}}
+"""
+
+
+def formatting_domain(style="plain"):
+    entries = pybtex.database.parse_string(BIBTEX, "bibtex").entries
+    bibliography = Stub(style=style, labelprefix="", line=1)
+    key = namedtuple("BibliographyKey", "docname id")("references", "bibliography-id-1")
+    return Stub(bibliographies={key: bibliography}, get_sorted_entries=lambda k, d: list(entries.items())), key
+
+
+def rendered(formatted):
+    return None if formatted is None else (formatted.key, formatted.label, formatted.text.render_as("html"))
+
+
+@pytest.mark.parametrize("tooltips, tooltips_style", [(True, ""), (True, "plain"), (False, ""), (True, "unsrt")])
+def test_entries_are_formatted_as_the_original_formats_them(tooltips, tooltips_style):
+    domain, key = formatting_domain()
+    ours = list(sphinx_citations.formatted_entries(domain, key, [], tooltips, tooltips_style))
+    theirs = list(ORIGINAL_FORMATTING(domain, key, [], tooltips, tooltips_style))
+    assert [(e.key, rendered(f), rendered(t)) for e, f, t in ours] == \
+           [(e.key, rendered(f), rendered(t)) for e, f, t in theirs]
+    assert [t is None for _, _, t in ours] == [not tooltips or e.key == "broken2020" for e, _, _ in ours]
+
+
+def test_an_entry_in_the_bibliography_style_is_formatted_once_for_both_uses():
+    domain, key = formatting_domain()
+    for entry, formatted, tooltip in sphinx_citations.formatted_entries(domain, key, [], True, ""):
+        assert tooltip is formatted or entry.key == "broken2020"
+
+
+CHARACTERS = string.printable + "éüßøΩ–’«»€\u00a0"
+
+
+def test_pairs_of_characters_without_latex_markup_decode_to_themselves():
+    for first, second in itertools.product(CHARACTERS, repeat=2):
+        for text in (first + second, f"x{first}{second}y"):
+            if not sphinx_citations.LATEX_MARKUP.search(text):
+                assert codecs.decode(text, "ulatex") == text
+
+
+# longer text: runs of the markup-forming characters and of any others
+printable = st.lists(st.one_of(st.text("-'`,?!~%\\ \t\n{}$<>", min_size=1, max_size=3),
+                               st.sampled_from(CHARACTERS)), max_size=8).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(printable)
+def test_text_without_latex_markup_decodes_to_itself(text):
+    if not sphinx_citations.LATEX_MARKUP.search(text):
+        assert codecs.decode(text, "ulatex") == text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(printable, st.sampled_from(["Ning, H.", "{Author not read}", "pages 593--599", r"Caf\'e",
+                                              "100\\% ~ tie", "``quoted''", "two  spaces", " leading"])))
+def test_text_from_latex_is_what_pybtex_makes_of_it(text):
+    def outcome(from_latex):  # unbalanced braces or a lone backslash are an error both ways
+        try:
+            return from_latex(pybtex.richtext.Text, text)
+        except (PybtexSyntaxError, UnicodeDecodeError) as error:
+            return type(error)
+    assert outcome(sphinx_citations.text_from_latex) == outcome(ORIGINAL_FROM_LATEX)
