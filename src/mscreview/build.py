@@ -218,9 +218,10 @@ def write_generated_pages(stage: Path, params: dict) -> None:
     })
 
 
-def run_jupyter_book(stage: Path) -> None:
-    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--builder", "html",
-               "--warningiserror", "--keep-going", "--quiet"]
+def render_html(stage: Path, jobs: int) -> None:
+    """Jupyter Book's Sphinx build of the staged book, in a process of its own (a fixed hash seed, so that
+    set orders, and the pages, are the same on every build)."""
+    command = [sys.executable, "-m", "mscreview.render", str(stage), str(jobs)]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
     if result.returncode != 0:
         raise BuildError("Jupyter Book failed:\n" + result.stdout[-6000:] + result.stderr[-6000:])
@@ -272,7 +273,9 @@ def default_workers() -> int:
 
 
 def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> dict:
-    """Build the book into ``output``; returns the chapters executed and reused."""
+    """Build the book into ``output`` with ``workers`` workers for executing chapters and for writing pages;
+    returns the chapters executed and reused."""
+    workers = workers or default_workers()
     params = load_params(params_file)
     problems = validation_problems(params["data_dir"], params)
     if problems:
@@ -291,12 +294,12 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
         stage = new_build / "source"
         (stage / "notebooks").mkdir(parents=True)
         stage_sources(stage, params)
-        with ThreadPoolExecutor(max_workers=workers or default_workers()) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             jobs = {page.name: pool.submit(_cached_or_executed, page, stage / "notebooks" / f"{page.name}.ipynb",
                                            fingerprints[page.name], cache, params, params_file) for page in pages}
             executed = sorted(stem for stem, job in jobs.items() if job.result())
         write_generated_pages(stage, params)
-        run_jupyter_book(stage)
+        render_html(stage, workers)
         shutil.move(stage / "_build" / "html", new_build / "html")
         shutil.rmtree(stage / "_build")
         (new_build / FINGERPRINT_FILE).write_text(json.dumps({"book": fingerprint, "chapters": fingerprints},
