@@ -129,3 +129,19 @@ def test_text_from_latex_is_what_pybtex_makes_of_it(text):
         except (PybtexSyntaxError, UnicodeDecodeError) as error:
             return type(error)
     assert outcome(sphinx_citations.text_from_latex) == outcome(ORIGINAL_FROM_LATEX)
+
+
+def test_the_bibliography_is_shown_the_citations_of_its_own_page_and_gets_all_back(monkeypatch):
+    from docutils.utils import new_document
+    from sphinxcontrib.bibtex.nodes import bibliography as bibliography_node
+
+    refs = [Stub(docname=page, targets=[Stub(key="ning2008")]) for page in ("references", "studies", "references")]
+    domain = Stub(data={"citation_refs": refs})
+    document = new_document("references")
+    document += bibliography_node(docname="references", ids=["bibliography-id-1"])
+    seen = []
+    monkeypatch.setattr(sphinx_citations, "_original_bibliography_run",
+                        lambda transform, **kw: seen.append(list(domain.data["citation_refs"])))
+    sphinx_citations.write_bibliography(Stub(env=Stub(get_domain=lambda name: domain), document=document))
+    assert seen == [[refs[0], refs[2]]]
+    assert domain.data["citation_refs"] is refs

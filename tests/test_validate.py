@@ -142,6 +142,17 @@ def test_value_without_a_source_location_is_refused(tmp_path, params):
         'saying where this value was read']
 
 
+def test_source_location_for_a_value_nobody_extracted_is_refused(tmp_path, params):
+    from fixtures import provenance_rows, STUDIES as S, OUTCOMES as O, SAFETY
+
+    rows = provenance_rows({"studies": S, "outcomes": O, "safety": SAFETY})
+    rows.append({**rows[0], "row_key": "nosuch2000", "column": "route"})
+    folder = write_evidence(tmp_path / "data", provenance=rows)
+    assert problems_of(folder, params) == [
+        f'data/provenance.csv, line {len(rows) + 1}, column "row_key": value "studies/nosuch2000/route": '
+        'expected a non-empty value in that table, row and column']
+
+
 def test_study_outside_the_publication_window_is_refused(tmp_path, params):
     params["publication_window"]["start"] = 2012
     folder = write_evidence(tmp_path / "data")
