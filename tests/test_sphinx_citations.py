@@ -107,6 +107,13 @@ def test_pairs_of_characters_without_latex_markup_decode_to_themselves():
                 assert codecs.decode(text, "ulatex") == text
 
 
+def test_triples_of_punctuation_without_latex_markup_decode_to_themselves():  # "$-$" is a minus sign
+    for triple in itertools.product("-'`,?!~%\\ \t\n{}$<>^_&#a1.\"@*[]|/:;=+()", repeat=3):
+        for text in ("".join(triple), f"x{''.join(triple)}y"):
+            if not sphinx_citations.LATEX_MARKUP.search(text):
+                assert codecs.decode(text, "ulatex") == text
+
+
 # longer text: runs of the markup-forming characters and of any others
 printable = st.lists(st.one_of(st.text("-'`,?!~%\\ \t\n{}$<>", min_size=1, max_size=3),
                                st.sampled_from(CHARACTERS)), max_size=8).map("".join)

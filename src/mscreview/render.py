@@ -5,7 +5,7 @@
 Jupyter Book's command line runs Sphinx in one process. This runs the same build (the configuration and
 arguments its ``build`` command gives Sphinx for an HTML book) with ``JOBS`` processes for writing: the main
 process resolves each page while JOBS - 1 forked workers turn resolved pages into HTML. Reading stays
-serial: at 1,000 studies a parallel read made the render slower (87 s against 58 s; Sphinx merges every
+serial: at 1,000 studies a parallel read made the render slower (65 s against 49 s; Sphinx merges every
 worker's environment back), and two of Jupyter Book's extensions do not declare themselves safe for it,
 which Sphinx reports as a warning, and warnings fail our build. The pages are byte-identical either way
 (the determinism test builds twice and compares).

@@ -117,10 +117,10 @@ def formatted_entries(domain: BibtexDomain, bibliography_key, docnames, tooltips
         yield entry, formatted, None if failed else formatted
 
 
-# What latexcodec's decoder changes: comments, commands, ties, line breaks, dashes, TeX quotes, inverted
-# marks, runs of spaces and leading space. Found by decoding every pair of printable characters; the
-# property test in tests/test_sphinx_citations.py checks that text without these decodes to itself.
-LATEX_MARKUP = re.compile(r"[%\\~\n\r\x0b\x0c]|--|''|``|,,|[?!]`|\s\s|^\s")
+# What latexcodec's decoder changes: math, comments, commands, ties, line breaks, dashes, TeX quotes,
+# inverted marks, runs of spaces and leading space. Found by decoding every pair of printable characters
+# and every triple of punctuation; tests/test_sphinx_citations.py does both again, and a property test.
+LATEX_MARKUP = re.compile(r"[$%\\~\n\r\x0b\x0c]|--|''|``|,,|[?!]`|\s\s|^\s")
 _original_from_latex = pybtex.richtext.Text.from_latex.__func__
 
 
