@@ -79,7 +79,19 @@ def open_page(browser, url: str, width: int = 1280):
 
 
 def wait_for_table(page, table_id: str) -> None:
+    """Until DataTables has drawn the table, its summary line included (the last thing its first draw writes)."""
     page.wait_for_selector(f"#{table_id}.dataTable", timeout=15000)
+    page.wait_for_function(f"document.querySelector('#{table_id}_wrapper .dt-info')?.textContent.startsWith('Showing')",
+                           timeout=15000)
+
+
+def column_once_it_shows(page, column, expected: list, seconds: float = 5) -> list:
+    """The column as soon as it shows ``expected``, else as it stands after ``seconds`` (a sort redraws later)."""
+    for _ in range(int(seconds * 10)):
+        if (shown := column()) == expected:
+            return shown
+        page.wait_for_timeout(100)
+    return column()
 
 
 def test_every_page_loads_with_no_console_error_and_no_request_outside_the_book(browser, site, html_dir):
@@ -122,9 +134,9 @@ def test_the_studies_table_sorts_and_its_filter_count_matches_the_data(browser, 
 
     # scrollX clones the header; itables sorts on the order icon only
     page.locator("#studies-table_wrapper .dt-scroll-head th", has_text="Patients").locator(".dt-column-order").click()
-    by_patients = studies.sort_values("n_patients", kind="stable", na_position="first")
-    assert [int(t) for t in page.locator("#studies-table tbody tr td:nth-child(4)").all_inner_texts() if t != "-"] \
-        == [int(n) for n in by_patients["n_patients"].dropna()]
+    by_patients = [int(n) for n in studies.sort_values("n_patients", kind="stable", na_position="first")["n_patients"].dropna()]
+    patients = lambda: [int(t) for t in page.locator("#studies-table tbody tr td:nth-child(4)").all_inner_texts() if t != "-"]
+    assert column_once_it_shows(page, patients, by_patients) == by_patients
 
     design = studies["design"].mode().iloc[0]
     page.locator(".dt-search input").fill(label(design))
