@@ -25,6 +25,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
+from mscreview.audit import write_study_sources  # noqa: E402
 from mscreview.build import build, chapters, name_the_variant, stage_sources, write_generated_pages  # noqa: E402
 from mscreview.params import REPO_ROOT, load_params  # noqa: E402
 
@@ -85,7 +86,7 @@ def baseline(work: Path) -> dict[str, float]:
         for name, value in page.variant:  # a variant page: the same notebook with its parameter's default changed
             text = re.sub(rf'^{name} = .*$', f'{name} = "{value}"', text, count=1, flags=re.M)
         (stage / "notebooks" / f"{page.name}.md").write_text(text)
-    write_generated_pages(stage, params)
+    write_study_sources(stage, write_generated_pages(stage, params))
     command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--quiet"]
 
     def run():

@@ -78,6 +78,37 @@ def test_every_study_has_an_audit_page_linked_from_the_index_but_not_listed_in_t
         assert "index" in listed and not listed & set(study_ids)
 
 
+def test_audit_pages_are_the_pages_sphinx_renders_from_each_studys_own_source(built, evidence, tmp_path):
+    import json
+    import os
+    import shutil
+
+    from mscreview.audit import PARTS_FILE, write_study_sources
+
+    stage = shutil.copytree(built / "book" / "source", tmp_path / "source")
+    write_study_sources(stage, json.loads((stage / "audit" / PARTS_FILE).read_text()))
+    subprocess.run([sys.executable, "-m", "mscreview.render", str(stage), "2"], check=True, capture_output=True,
+                   env=dict(os.environ, PYTHONHASHSEED="0"))
+    ours, sphinx = built / "book" / "html", stage / "_build" / "html"
+    pages = sorted(p.relative_to(sphinx) for p in [*sphinx.glob("audit/*.html"), *sphinx.glob("_sources/audit/*.md")])
+    assert pages == sorted(p.relative_to(ours) for p in [*ours.glob("audit/*.html"), *ours.glob("_sources/audit/*.md")])
+    assert len(pages) == 2 * (len(evidence[1].studies) + 1)  # and the index
+    assert [str(p) for p in pages if (ours / p).read_bytes() != (sphinx / p).read_bytes()] == []
+
+
+def test_the_search_finds_a_studys_audit_page_by_its_records_and_sources(built, evidence):
+    import json
+
+    text = (built / "book" / "html" / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    for report in evidence[1].screening.dropna(subset=["study_id"]).itertuples():
+        page = index["docnames"].index(f"audit/{report.study_id}")
+        assert index["titles"][page] == f"Audit: {report.study_id}"
+        found = index["terms"][report.record_id.lower()]
+        assert page in (found if isinstance(found, list) else [found]), report.record_id
+    assert not [d for d in index["docnames"] if "shell" in d]
+
+
 @pytest.mark.parametrize("chapter", [c for c in chapter_files() if c.startswith("notebooks/")])
 def test_glued_numbers_in_the_html_are_those_the_notebook_computed(built, chapter):
     source = (REPO / f"{chapter}.md").read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ import jupytext
 import nbformat
 import papermill
 
-from .audit import write_audit_pages
+from .audit import write_audit_sources
 from .downloads import write_downloads_page
 from .interactive import BUNDLE_FILE, offline_bundle
 from .load import load_tables
@@ -206,16 +206,18 @@ def stage_sources(stage: Path, params: dict) -> None:
     (stage / "_static" / BUNDLE_FILE).write_text(offline_bundle(), encoding="utf-8")
 
 
-def write_generated_pages(stage: Path, params: dict) -> None:
-    """Pages made from the data and the executed chapters: one audit page per study, the downloads page."""
+def write_generated_pages(stage: Path, params: dict) -> dict[str, dict[str, str]]:
+    """Pages made from the data and the executed chapters: the audit pages' sources, the downloads page;
+    returns what each study's audit page shows."""
     data_dir = Path(params["data_dir"])
-    write_audit_pages(load_tables(data_dir, list(resource_paths(data_dir))), stage)
+    audit_parts = write_audit_sources(load_tables(data_dir, list(resource_paths(data_dir))), stage)
     write_downloads_page(stage, data_dir, {
         "the data dictionary (Frictionless Data Package: every column, its type, unit and allowed values)":
             data_dir / "datapackage.json",
         "the bibliography of the included studies (BibTeX)": data_dir / "references.bib",
         "how to cite this repository (Citation File Format)": CITATION_FILE,
     })
+    return audit_parts
 
 
 def render_html(stage: Path, jobs: int) -> None:
