@@ -97,6 +97,40 @@ def test_an_entry_in_the_bibliography_style_is_formatted_once_for_both_uses():
         assert tooltip is formatted or entry.key == "broken2020"
 
 
+PLAIN = sphinx_citations._find_plugin("pybtex.style.formatting", "plain")
+UNSRT = sphinx_citations._find_plugin("pybtex.style.formatting", "unsrt")
+
+
+def test_entries_formatted_in_a_forked_process_are_those_pybtex_formats():
+    entries = pybtex.database.parse_string(BIBTEX, "bibtex").entries
+    texts = sphinx_citations.format_in_background(PLAIN, entries.values())()
+    assert sorted(texts) == ["R0758", "ning2008"]  # the plain style cannot format broken2020
+    for key, text in texts.items():
+        original = sphinx_citations._original_format_entry(PLAIN(), "1", entries[key])
+        assert text.render_as("html") == original.text.render_as("html")
+
+
+def test_a_failed_child_gives_no_text_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sphinx_citations.tempfile, "tempdir", str(tmp_path))
+    assert sphinx_citations.format_in_background(PLAIN, [object()])() == {}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_prepared_text_serves_its_own_entry_in_its_own_style_only(monkeypatch):
+    entries = pybtex.database.parse_string(BIBTEX, "bibtex").entries
+    monkeypatch.setattr(sphinx_citations, "_prepared", {})
+    monkeypatch.setattr(sphinx_citations, "_pending",
+                        [(PLAIN, dict(entries), lambda: {"ning2008": pybtex.richtext.Text("prepared")})])
+    formatted = sphinx_citations.format_entry(PLAIN(), "7", entries["ning2008"])
+    assert (formatted.key, formatted.label, str(formatted.text)) == ("ning2008", "7", "prepared")
+    twin = pybtex.database.parse_string(BIBTEX, "bibtex").entries["ning2008"]  # same key, another entry
+    for style, entry in ((PLAIN(), twin), (UNSRT(), entries["ning2008"]), (PLAIN(), entries["R0758"])):
+        expected = sphinx_citations._original_format_entry(style, "7", entry)
+        assert sphinx_citations.format_entry(style, "7", entry).text.render_as("html") == expected.text.render_as("html")
+    with pytest.raises(sphinx_citations.FieldIsMissing):
+        sphinx_citations.format_entry(PLAIN(), "7", entries["broken2020"])
+
+
 CHARACTERS = string.printable + "éüßøΩ–’«»€\u00a0"
 
 
