@@ -20,7 +20,7 @@ def test_every_sourced_value_of_a_study_is_on_its_page(tmp_path):
     page = audit_page("alpha2010", evidence)
     mine = evidence.provenance[evidence.provenance["row_key"].str.split("/").str[0] == "alpha2010"]
     assert len(mine) > 5
-    assert f"<p>{len(mine)} values with their source.</p>" in page
+    assert f"<p>Values extracted: {len(mine)}.</p>" in page
     for row in mine.itertuples():
         assert f"<code>{row.column}</code>" in page
     assert '<a href="https://doi.org/10.1000/synthetic">doi:10.1000/synthetic</a>' in page

@@ -85,13 +85,12 @@ def audit_page(study_id: str, evidence: Evidence) -> str:
 
 
 # Every audit page has this source, its slots filled with the study's own HTML. Sphinx renders it once, for a
-# study id no study has (years run 2000-2025); each study's page is that HTML with the same slots filled, and
-# the same id replaced. At 1,000 studies, rendering every page through Sphinx took 16 s of a 39 s render.
+# study id no study can have (study years start at 2000); each study's page is that HTML with the same slots
+# filled and the same id replaced. At 1,000 studies, rendering every page with Sphinx took 16 s of a 39 s render.
 SHELL_STUDY = "shell0000"
 SLOT = "<!-- audit: {} -->"
 SHELL_SOURCE = f"""---
 orphan: true
-nosearch: true
 ---
 
 # Audit: {SHELL_STUDY}
@@ -150,7 +149,7 @@ def page_parts(study_id: str, records: dict[str, list[dict]]) -> dict[str, str]:
                          _text(d["pass2_value"]), _text(d["resolved_value"]), _text(d["resolution"])]
                         for d in discrepancies]
     citation = f'<a class="reference internal" href="{reference_href(study_id)}">{_text(study_label(study))}</a>'
-    values_count = f"<p>{len(value_rows)} value{'' if len(value_rows) == 1 else 's'} with their source.</p>"
+    values_count = f"<p>Values extracted: {len(value_rows)}.</p>"
     return {
         "intro": f"<p>Every value extracted for {citation}, with the report and the place in it where it was read. "
                  "An empty cell of the data files has no row here: it was not reported, or we could not read it.</p>",
