@@ -161,13 +161,16 @@ def write_bibliography(transform: BibliographyTransform, **kwargs) -> None:
         domain.data["citation_refs"] = everything
 
 
+_original_format_entry = BaseStyle.format_entry
+
+
 def format_texts(style_class: type[BaseStyle], entries) -> dict[str, pybtex.richtext.BaseText]:
     """key -> the entry's text in the style; entries the style cannot format are left out."""
     style = style_class()
     texts = {}
     for entry in entries:
         try:
-            texts[entry.key] = style.format_entry("", entry).text  # the label is not part of the text
+            texts[entry.key] = _original_format_entry(style, "", entry).text  # the label is not in the text
         except FieldIsMissing:
             pass  # formatted again where the original reports it
     return texts
@@ -212,9 +215,6 @@ def collect_formatting() -> None:
         style_class, entries, collect = _pending.pop()
         for key, text in collect().items():
             _prepared[(style_class, key)] = (entries[key], text)
-
-
-_original_format_entry = BaseStyle.format_entry
 
 
 def format_entry(style: BaseStyle, label, entry, bib_data=None):
