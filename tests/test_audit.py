@@ -1,9 +1,8 @@
 """The generated audit pages: every sourced value of a study, its source, and markup shown as text."""
-from fixtures import STUDIES, write_evidence
-
 import json
 
 import pytest
+from fixtures import STUDIES, write_evidence
 
 from mscreview.audit import (PARTS_FILE, SHELL_SOURCE, SHELL_STUDY, SLOT, audit_page, fill, write_audit_pages,
                              write_audit_sources)

@@ -1,5 +1,8 @@
 """The real book, built from a clean output folder: pages, glued numbers, claims, nbval, failed builds."""
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ from conftest import run_build
 from fixtures import REPO, STUDIES, write_evidence, write_params
 
 from mscreview import claims, engraftment as eg, prisma
+from mscreview.audit import PARTS_FILE, write_study_sources
 from mscreview.characteristics import patients_total
 from mscreview.load import load_evidence
 from mscreview.params import load_params
@@ -79,12 +83,6 @@ def test_every_study_has_an_audit_page_linked_from_the_index_but_not_listed_in_t
 
 
 def test_audit_pages_are_the_pages_sphinx_renders_from_each_studys_own_source(built, evidence, tmp_path):
-    import json
-    import os
-    import shutil
-
-    from mscreview.audit import PARTS_FILE, write_study_sources
-
     stage = shutil.copytree(built / "book" / "source", tmp_path / "source")
     write_study_sources(stage, json.loads((stage / "audit" / PARTS_FILE).read_text()))
     subprocess.run([sys.executable, "-m", "mscreview.render", str(stage), "2"], check=True, capture_output=True,
@@ -96,9 +94,7 @@ def test_audit_pages_are_the_pages_sphinx_renders_from_each_studys_own_source(bu
     assert [str(p) for p in pages if (ours / p).read_bytes() != (sphinx / p).read_bytes()] == []
 
 
-def test_the_search_finds_a_studys_audit_page_by_its_records_and_sources(built, evidence):
-    import json
-
+def test_the_search_finds_each_studys_audit_page_by_the_ids_of_its_records(built, evidence):
     text = (built / "book" / "html" / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(text[text.index("(") + 1:text.rindex(")")])
     for report in evidence[1].screening.dropna(subset=["study_id"]).itertuples():
