@@ -1,7 +1,6 @@
 """The generated audit pages: every sourced value of a study, its source, and markup shown as text."""
 import json
 
-import pytest
 from fixtures import STUDIES, write_evidence
 
 from mscreview.audit import (PARTS_FILE, SHELL_SOURCE, SHELL_STUDY, SLOT, audit_page, fill, write_audit_pages,
@@ -60,13 +59,6 @@ def test_a_value_that_names_the_shell_or_a_slot_is_shown_as_it_is(tmp_path):
     folder = write_evidence(tmp_path / "data", studies=studies)
     page = audit_page("alpha2010", evidence_of(folder))
     assert f"On {SHELL_STUDY} and &lt;!-- audit: values --&gt;" in page
-
-
-def test_a_study_named_like_the_shell_is_refused(tmp_path):
-    studies = [dict(STUDIES[0], study_id=SHELL_STUDY)] + STUDIES[1:]
-    folder = write_evidence(tmp_path / "data", studies=studies)
-    with pytest.raises(ValueError, match=SHELL_STUDY):
-        write_audit_sources(evidence_of(folder), tmp_path / "stage")
 
 
 def test_each_studys_page_and_source_are_written_from_the_rendered_shell_which_is_removed(tmp_path):

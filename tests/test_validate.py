@@ -160,6 +160,15 @@ def test_study_outside_the_publication_window_is_refused(tmp_path, params):
         'data/studies.csv, line 2, column "year": value "2010": expected a year from 2012 to 2025 (params.yaml)']
 
 
+def test_a_study_named_like_the_audit_pages_shell_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data")
+    for path in folder.iterdir():  # the study renamed in every file that names it
+        if path.is_file():
+            path.write_text(path.read_text(encoding="utf-8").replace("alpha2010", "shell0000"), encoding="utf-8")
+    assert ('data/studies.csv, line 2, column "study_id": value "shell0000": expected another study id: the audit '
+            'pages reserve this one') in problems_of(folder, params)
+
+
 def test_markup_in_a_title_is_data_not_an_error(tmp_path, params):
     folder = write_evidence(tmp_path / "data", studies=with_change(STUDIES, 0, title="<script>alert(1)</script>"))
     evidence = load_evidence(folder, params)

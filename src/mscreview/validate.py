@@ -22,6 +22,8 @@ RISK_OF_BIAS_TOOLS = {
     "jbi_case_series": ([f"q{i}" for i in range(1, 11)], ["yes", "no", "unclear", "not_applicable"]),
 }
 MAX_DAYS = 365
+# the audit pages' shared source is rendered once under this study id (audit.SHELL_STUDY), so no study may have it
+RESERVED_STUDY_ID = "shell0000"
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,12 @@ def _window_problems(studies: pd.DataFrame, params: dict) -> list[Problem]:
     return problems
 
 
+def _reserved_id_problems(studies: pd.DataFrame) -> list[Problem]:
+    return [Problem("data/studies.csv", _line(i), "study_id", study_id,
+                    "expected another study id: the audit pages reserve this one")
+            for i, study_id in studies["study_id"].items() if study_id == RESERVED_STUDY_ID]
+
+
 def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     """Every problem of the evidence base; an empty list means it is valid."""
     data_dir = Path(data_dir)
@@ -331,6 +339,7 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _agreement_problems(frames["extraction_agreement"], "data/extraction_agreement.csv")
     problems += _bibliography_problems(data_dir, studies, frames["screening"])
     problems += _window_problems(studies, params)
+    problems += _reserved_id_problems(studies)
     return problems
 
 
