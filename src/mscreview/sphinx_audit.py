@@ -49,9 +49,10 @@ def write_study_pages(app) -> list:
         # the index stems each word once per page; these pages share most of their words (half the time of
         # indexing them went to stemming at 1,000 studies), and a word's stem is the same on every page
         indexer.lang.stem = functools.cache(indexer.lang.stem)
+    shell_title = env.titles[SHELL_DOC].astext()
     try:
         for study_id, own in parts.items():
-            docname, title = f"{AUDIT_FOLDER}/{study_id}", f"Audit: {study_id}"
+            docname, title = f"{AUDIT_FOLDER}/{study_id}", shell_title.replace(SHELL_STUDY, study_id)
             env.all_docs[docname] = env.all_docs[SHELL_DOC]
             env.titles[docname] = nodes.title(title, title)
             if indexer is not None:
