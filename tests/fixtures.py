@@ -18,10 +18,10 @@ NEEDS_SOURCE = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("p
                 for r in SCHEMA["resources"]}
 
 SEARCH_LOG = [
-    {"search_id": "A01", "date": "2026-01-02", "strand": "A", "method": "database", "interface": "test index",
-     "query": "synthetic query one", "results_returned": "5"},
-    {"search_id": "C01", "date": "2026-01-03", "strand": "C", "method": "citation", "interface": "test index",
-     "query": "reference list of a synthetic review", "results_returned": "4"},
+    {"search_id": "A01", "date": "2026-01-02", "strand": "A", "method": "database", "family": "cotx_cord_blood_graft",
+     "interface": "test index", "query": "synthetic query one", "results_returned": "5"},
+    {"search_id": "C01", "date": "2026-01-03", "strand": "C", "method": "citation", "family": "citation_backward",
+     "interface": "test index", "query": "reference list of a synthetic review", "results_returned": "4"},
 ]
 SCREENING = [
     # database arm: 5 records -> 1 duplicate, 1 excluded on title, 1 excluded full text, 2 included (2 studies)
@@ -34,7 +34,7 @@ SCREENING = [
     {"record_id": "R0006", "search_id": "C01", "title": "Lost report", "decision": "not_retrieved", "exclusion_reason": "not_retrieved"},
     {"record_id": "R0007", "search_id": "C01", "title": "Gamma cohort", "decision": "included", "study_id": "gamma2020", "report_role": "primary"},
     {"record_id": "R0008", "search_id": "C01", "title": "Alpha trial update", "decision": "included", "study_id": "alpha2010", "report_role": "secondary"},
-    {"record_id": "R0009", "search_id": "C01", "title": "Delta series", "decision": "awaiting_classification", "notes": "eligible on abstract, not yet extracted"},
+    {"record_id": "R0009", "search_id": "C01", "title": "Delta series", "decision": "awaiting_classification", "pending_criterion": "outcomes", "notes": "abstract names no outcome for the MSC recipients"},
 ]
 STUDIES = [
     {"study_id": "alpha2010", "first_author": "Alpha", "year": "2010", "title": "Alpha trial", "full_text_read": "yes", "extraction": "double",
@@ -71,7 +71,11 @@ OUTCOMES = [
 RISK_OF_BIAS = [{"study_id": "alpha2010", "tool": "rob2", "domain": d, "judgement": "low", "support": "synthetic",
                  "location": "doi:10.1000/alpha Methods"}
                 for d in ("randomization", "deviations", "missing_data", "measurement", "reported_result", "overall")]
-AGREEMENT = [{"study_id": "alpha2010", "cells_compared": "20", "cells_agreed": "18"}]
+AGREEMENT = [{"study_id": "alpha2010", "tier": "primary", "cells_compared": "20", "cells_agreed": "18"}]
+# gamma2020 is known only from a review's table (the secondary tier); one alpha2010 value was read there too
+SECONDARY_STUDIES = {"gamma2020"}
+CROSSCHECKS = [{"table": "outcomes", "row_key": "alpha2010/msc", "column": "neut_days", "value": "12",
+                "report": "doi:10.1000/review", "location": "Table 2, row Alpha"}]
 REVIEWS = [
     {"review": "A synthetic review", "doi_or_pmid": "10.1000/review", "studies_listed": "2", "studies_traced": "1"},
 ]
@@ -93,10 +97,12 @@ def provenance_rows(tables: dict[str, list[dict]]) -> list[dict]:
     rows = []
     for table in ("studies", "outcomes", "safety"):
         for row in tables[table]:
+            secondary = row["study_id"] in SECONDARY_STUDIES
             for column in COLUMNS[table]:
                 if column in NEEDS_SOURCE[table] and row.get(column, "") != "":
                     rows.append({"table": table, "row_key": _row_key(table, row), "column": column,
-                                 "report": "doi:10.1000/synthetic", "location": "Table 1"})
+                                 "report": "doi:10.1000/review" if secondary else "doi:10.1000/synthetic",
+                                 "location": "Table 1", "source_level": "secondary" if secondary else "primary"})
     return rows
 
 
@@ -106,7 +112,7 @@ def write_evidence(folder: Path, **tables: list[dict]) -> Path:
     data = {"search_log": SEARCH_LOG, "screening": SCREENING, "studies": STUDIES, "outcomes": OUTCOMES,
             "safety": SAFETY, "extraction_discrepancies": [], "reviews_traced": REVIEWS,
             "extraction_agreement": AGREEMENT, "risk_of_bias": RISK_OF_BIAS,
-            "risk_of_bias_discrepancies": []}
+            "risk_of_bias_discrepancies": [], "value_crosschecks": CROSSCHECKS, "known_studies": []}
     data.update(tables)
     data.setdefault("provenance", None)
     if data["provenance"] is None:

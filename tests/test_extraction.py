@@ -45,7 +45,7 @@ def passes(tmp_path):
 
 def test_flatten_maps_form_fields_to_data_columns():
     cells = extraction.flatten(FORM)
-    assert cells[("outcomes", "delta2012/msc", "neut_days")] == (14, "doi:10.1000/delta Table 2")
+    assert cells[("outcomes", "delta2012/msc", "neut_days")] == (14, "doi:10.1000/delta Table 2", "primary")
     assert cells[("outcomes", "delta2012/msc", "os_percent")][0] == 60
     assert ("studies", "delta2012", "route") not in cells  # unknown values are not cells
 
@@ -91,11 +91,77 @@ def test_import_refuses_unresolved_and_writes_resolved_values_with_locations(pas
     assert "@misc{delta2012,\n  author = {{Delta et al.}},\n  title = {Delta study}" in bib  # no journal known
 
 
-def test_a_study_without_a_read_author_is_cited_by_its_key_so_two_of_one_year_differ():
-    entries = [extraction.bibtex_entry({"study_id": key, "year": "2024", "title": "T", "journal": "J"})
-               for key in ("anon2024a", "anon2024b")]
+def test_a_study_without_a_read_author_is_named_by_its_journal_and_doi():
+    entries = [extraction.bibtex_entry({"study_id": key, "year": "2024", "title": "T", "journal": "J", "doi": doi})
+               for key, doi in (("anon2024a", "10.1/a"), ("anon2024b", "10.1/b"))]
     authors = [line for entry in entries for line in entry.splitlines() if "author" in line]
-    assert authors == ["  author = {{First author not read (anon2024a)}},",
-                       "  author = {{First author not read (anon2024b)}},"]
+    assert authors == ["  author = {{J, doi:10.1/a}},", "  author = {{J, doi:10.1/b}},"]
+    assert "not read" not in "".join(entries)
     named = extraction.bibtex_entry({"study_id": "delta2012", "first_author": "Delta", "year": "2012", "title": "T"})
     assert "author = {{Delta et al.}}" in named and named.startswith("@misc{delta2012,")
+
+
+def _secondary_form(days, sd=None):
+    """What a review's Table 2 prints for delta2012: the MSC arm's days (and a control arm the report lacks)."""
+    where = "doi:10.1000/review Table 2, row Delta"
+    return {"study_id": "delta2012", "reports": [{"id": "doi:10.1000/review", "role": "citing_table", "read": "Table 2"}],
+            "study": {"country": {"value": "Spain", "where": where}},
+            "arms": [{"arm": "msc", "neutrophil": {"days": {"value": days, "where": where},
+                                                   "sd": {"value": sd, "where": where if sd else None}}},
+                     {"arm": "control", "n_patients": {"value": 20, "where": where}}]}
+
+
+def test_secondary_values_fill_gaps_and_second_readings_become_crosschecks(tmp_path):
+    from fixtures import write_evidence
+
+    data = write_evidence(tmp_path / "data")
+    forms = tmp_path / "forms"
+    first = copy.deepcopy(FORM)
+    first["study"]["first_author"]["level"] = "citation"  # author read on a page citing the report
+    for folder, form in (("pass1", first), ("pass2", first), ("secondary/pass1", _secondary_form(14.5)),
+                         ("secondary/pass2", _secondary_form(14.5))):
+        (forms / folder).mkdir(parents=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(form))
+    log = extraction.log_disagreements(data, forms)
+    assert log == []
+    extraction.import_study("delta2012", data, log, forms)
+    with (data / "provenance.csv").open() as handle:
+        levels = {(r["row_key"], r["column"]): (r["source_level"], r["location"]) for r in csv.DictReader(handle)}
+    assert levels[("delta2012", "first_author")][0] == "citation"
+    assert levels[("delta2012/msc", "neut_days")] == ("primary", "Table 2")  # the report's own value stands
+    assert levels[("delta2012", "country")] == ("secondary", "Table 2, row Delta")  # a gap the review fills
+    assert levels[("delta2012/control", "n_patients")][0] == "secondary"
+    with (data / "value_crosschecks.csv").open() as handle:
+        checks = [r for r in csv.DictReader(handle) if r["row_key"].startswith("delta2012")]
+    assert [(c["row_key"], c["column"], c["value"], c["report"]) for c in checks] == [
+        ("delta2012/msc", "neut_days", "14.5", "doi:10.1000/review")]
+    with (data / "studies.csv").open() as handle:
+        study = [r for r in csv.DictReader(handle) if r["study_id"] == "delta2012"][0]
+    assert (study["doi"], study["extraction"]) == ("10.1000/delta", "double")
+
+
+def test_secondary_passes_are_compared_and_logged_under_their_own_tier(tmp_path):
+    from fixtures import write_evidence
+
+    data = write_evidence(tmp_path / "data")
+    forms = tmp_path / "forms"
+    for folder, form in (("secondary/pass1", _secondary_form(14.5, sd=2)), ("secondary/pass2", _secondary_form(15))):
+        (forms / folder).mkdir(parents=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(form))
+    log = extraction.log_disagreements(data, forms)
+    assert [(r["tier"], r["column"], r["pass1_value"], r["pass2_value"]) for r in log] == [
+        ("secondary", "neut_days", "14.5", "15"), ("secondary", "neut_sd", "2", "")]
+    extraction.write_agreement(data, forms)
+    with (data / "extraction_agreement.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle)]
+    assert [(r["study_id"], r["tier"], r["cells_compared"], r["cells_agreed"]) for r in rows] == [
+        ("delta2012", "secondary", "4", "2")]
+
+
+def test_also_printed_values_of_a_second_review_are_read_as_cells():
+    form = _secondary_form(14.5)
+    form["also_printed"] = [{"field": "arms.msc.platelet.days", "value": 30, "where": "doi:10.1000/other Table 1"},
+                            {"field": "study.design", "value": "rct", "where": "doi:10.1000/other Table 1"}]
+    assert extraction.also_printed(form) == {
+        ("outcomes", "delta2012/msc", "plt_days"): (30, "doi:10.1000/other Table 1", "secondary"),
+        ("studies", "delta2012", "design"): ("rct", "doi:10.1000/other Table 1", "secondary")}

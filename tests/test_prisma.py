@@ -49,7 +49,8 @@ def test_exclusion_reasons_count_full_text_exclusions_and_unretrieved_reports(ev
 def test_studies_awaiting_classification_are_listed_with_why(evidence_dir):
     table = awaiting_classification(read_table(evidence_dir, "screening"))
     assert table.to_dict(orient="records") == [
-        {"Record": "R0009", "Title": "Delta series", "Why not yet classified": "eligible on abstract, not yet extracted"}]
+        {"Record": "R0009", "Title": "Delta series", "Criterion not yet judged": "outcomes",
+         "Why": "abstract names no outcome for the MSC recipients"}]
 
 
 def test_screening_is_aligned_with_the_extracted_studies():
@@ -69,4 +70,5 @@ def test_screening_is_aligned_with_the_extracted_studies():
     assert [(r["decision"], r["study_id"], r["report_role"]) for r in aligned] == [
         ("included", "alpha2010", "primary"), ("included", "alpha2010", "secondary"),
         ("awaiting_classification", "", ""), ("excluded_title_abstract", "", ""), ("included", "anon2020", "primary")]
-    assert aligned[2]["notes"].startswith("eligible; eligible on what we read, not included yet")
+    assert aligned[2]["notes"] == "eligible; eligible on what we read, but no study was imported for it"
+    assert "pending_criterion" not in aligned[2] or not aligned[2]["pending_criterion"]  # validation refuses it

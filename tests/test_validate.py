@@ -54,7 +54,7 @@ def test_more_engrafted_than_evaluable_is_refused(tmp_path, params):
 
 def test_more_cells_agreed_than_compared_is_refused(tmp_path, params):
     folder = write_evidence(tmp_path / "data", extraction_agreement=[
-        {"study_id": "alpha2010", "cells_compared": "20", "cells_agreed": "21"}])
+        {"study_id": "alpha2010", "tier": "primary", "cells_compared": "20", "cells_agreed": "21"}])
     assert problems_of(folder, params) == [
         'data/extraction_agreement.csv, line 2, column "cells_agreed": value "21": expected at most cells_compared (20)']
 
@@ -195,3 +195,65 @@ def test_a_report_excluded_on_full_text_needs_a_bibliography_entry(evidence_dir,
     problems = [str(p) for p in validation_problems(evidence_dir, params)]
     assert problems == ['data/screening.csv, line 5, column "record_id": value "R0004": '
                         'expected an entry R0004 in references.bib (report excluded on full text)']
+
+
+def _provenance(**changes_for):
+    """Provenance rows of the synthetic base with some rows changed: {(row_key, column): {col: value}}."""
+    from fixtures import SAFETY, provenance_rows
+
+    rows = provenance_rows({"studies": STUDIES, "outcomes": OUTCOMES, "safety": SAFETY})
+    for row in rows:
+        row.update(changes_for.get(f"{row['row_key']}:{row['column']}", {}))
+    return rows
+
+
+def test_a_value_without_a_tier_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", provenance=_provenance(**{"alpha2010:n_patients": {"source_level": ""}}))
+    (message,) = problems_of(folder, params)
+    assert message.startswith('data/provenance.csv, line ') and message.endswith(
+        'column "source_level": a value is required')
+
+
+def test_a_secondary_value_without_its_citing_table_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", provenance=_provenance(
+        **{"gamma2020/msc:neut_days": {"location": "abstract"}}))
+    (message,) = problems_of(folder, params)
+    assert message.endswith('column "location": value "abstract": a secondary value needs the citing review\'s '
+                            'table as its location (e.g. Table 2)')
+
+
+def test_a_citation_may_locate_identity_but_not_a_result(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", provenance=_provenance(
+        **{"alpha2010:first_author": {"source_level": "citation"}, "alpha2010:n_patients": {"source_level": "citation"}}))
+    (message,) = problems_of(folder, params)
+    assert 'column "source_level": value "citation": a citing page locates only first_author' in message
+
+
+def test_a_primary_and_secondary_value_that_disagree_need_a_logged_resolution(tmp_path, params):
+    check = {"table": "outcomes", "row_key": "alpha2010/msc", "column": "neut_days", "value": "13",
+             "report": "doi:10.1000/review", "location": "Table 2"}
+    folder = write_evidence(tmp_path / "data", value_crosschecks=[check])
+    assert problems_of(folder, params) == [
+        'data/value_crosschecks.csv, line 2, column "resolution": the value "13" disagrees with the value used ("12"); '
+        'expected a resolution saying which stands and why']
+    settled = write_evidence(tmp_path / "settled", value_crosschecks=[
+        dict(check, resolution="the review rounds the report's mean; the report stands")])
+    assert problems_of(settled, params) == []
+
+
+def test_a_crosscheck_of_a_value_we_do_not_hold_is_refused(tmp_path, params):
+    folder = write_evidence(tmp_path / "data", value_crosschecks=[
+        {"table": "outcomes", "row_key": "beta2015/control", "column": "neut_days", "value": "13",
+         "report": "doi:10.1000/review", "location": "Table 2"}])
+    assert problems_of(folder, params) == [
+        'data/value_crosschecks.csv, line 2, column "row_key": value "outcomes/beta2015/control/neut_days": '
+        'expected a value of data/provenance.csv to compare with']
+
+
+def test_a_record_awaiting_classification_names_the_criterion_not_judged(tmp_path, params):
+    screening = [dict(r) for r in SCREENING]
+    screening[-1]["pending_criterion"] = ""
+    folder = write_evidence(tmp_path / "data", screening=screening)
+    assert problems_of(folder, params) == [
+        'data/screening.csv, line 10, column "pending_criterion": expected the eligibility criterion that could not '
+        'be judged exactly when the record awaits classification (an eligible record is imported as a study)']

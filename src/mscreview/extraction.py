@@ -1,10 +1,13 @@
 """Double extraction: compare the two independent passes, log disagreements, write the agreed values.
 
     python -m mscreview.extraction compare     # report agreement, add disagreements to the log
-    python -m mscreview.extraction import      # add studies whose disagreements are all resolved
+    python -m mscreview.extraction import ID   # add studies whose disagreements are all resolved
 
-A study's rows are written once, when both passes exist and every disagreement has a resolved value;
-after that the CSV rows are the data and this tool never overwrites them.
+Forms come in two tiers: ``primary`` forms (``pass1/``, ``pass2/``) hold what the study's own report says,
+``secondary`` forms (``secondary/pass1/``, ``secondary/pass2/``) what another review's per-study table prints.
+Each tier is double-extracted and reconciled on its own. A study's rows are written once, when its passes
+exist and every disagreement has a resolved value; after that the CSV rows are the data and this tool never
+overwrites them.
 """
 from __future__ import annotations
 
@@ -16,26 +19,48 @@ import yaml
 
 from .load import read_rows, table_columns, write_rows
 from .params import REPO_ROOT
+from .validate import IDENTITY_COLUMNS, normalise
 
 EXTRACTION_DIR = REPO_ROOT / "data" / "extraction"
 PASSES = ("pass1", "pass2")
+TIERS = ("primary", "secondary")
+TIER_FOLDERS = {"primary": "", "secondary": "secondary"}
 LINEAGE_PREFIX = {"neutrophil": "neut", "platelet": "plt"}
 ARM_RENAMES = {"overall_survival_percent": "os_percent", "overall_survival_months": "os_months"}
 Cell = tuple[str, str, str]  # (table, row_key, column)
+Reading = tuple[object, str | None, str]  # (value, where, source level)
 
 
-def _field(pair) -> tuple[object, str | None]:
+def tier_dir(extraction_dir: Path, tier: str) -> Path:
+    return extraction_dir / TIER_FOLDERS[tier] if TIER_FOLDERS[tier] else extraction_dir
+
+
+def _field(pair, tier: str) -> Reading:
+    """A form field's value, where it was read, and the tier of that place (identity may be a citation)."""
     if isinstance(pair, dict):
-        return pair.get("value"), pair.get("where")
-    return None, None
+        level = pair.get("level") or tier
+        return pair.get("value"), pair.get("where"), level
+    return None, None, tier
 
 
-def flatten(form: dict) -> dict[Cell, tuple[object, str | None]]:
-    """Every (table, row_key, column) of one extraction form with its value and where it was read."""
+def _cell_of(study_id: str, path: str) -> Cell:
+    """The data cell a form path names: ``study.n_patients``, ``arms.msc.neutrophil.days``, ``arms.control.cgvhd_n``."""
+    parts = path.split(".")
+    if parts[0] == "study":
+        return ("studies", study_id, parts[1])
+    if parts[0] == "arms" and len(parts) == 4 and parts[2] in LINEAGE_PREFIX:
+        return ("outcomes", f"{study_id}/{parts[1]}", f"{LINEAGE_PREFIX[parts[2]]}_{parts[3]}")
+    if parts[0] == "arms" and len(parts) == 3:
+        return ("outcomes", f"{study_id}/{parts[1]}", ARM_RENAMES.get(parts[2], parts[2]))
+    raise ValueError(f"{study_id}: cannot place the form path {path!r} in a data column")
+
+
+def flatten(form: dict, tier: str = "primary") -> dict[Cell, Reading]:
+    """Every (table, row_key, column) of one extraction form with its value, where it was read and its tier."""
     study_id = form["study_id"]
-    cells: dict[Cell, tuple[object, str | None]] = {}
+    cells: dict[Cell, Reading] = {}
     for column, pair in (form.get("study") or {}).items():
-        cells[("studies", study_id, column)] = _field(pair)
+        cells[("studies", study_id, column)] = _field(pair, tier)
     for arm in form.get("arms") or []:
         key = f"{study_id}/{arm['arm']}"
         for column, pair in arm.items():
@@ -43,66 +68,69 @@ def flatten(form: dict) -> dict[Cell, tuple[object, str | None]]:
                 continue
             if column in LINEAGE_PREFIX:
                 for sub, subpair in (pair or {}).items():
-                    cells[("outcomes", key, f"{LINEAGE_PREFIX[column]}_{sub}")] = _field(subpair)
+                    cells[("outcomes", key, f"{LINEAGE_PREFIX[column]}_{sub}")] = _field(subpair, tier)
             else:
-                cells[("outcomes", key, ARM_RENAMES.get(column, column))] = _field(pair)
+                cells[("outcomes", key, ARM_RENAMES.get(column, column))] = _field(pair, tier)
     # events are matched between passes by their type (numbered only on import), so one event that a
     # single pass found does not shift the comparison of all the others
     seen: dict[str, int] = {}
     for event in form.get("safety_events") or []:
-        kind = str(_field(event.get("event"))[0])
+        kind = str(_field(event.get("event"), tier)[0])
         seen[kind] = seen.get(kind, 0) + 1
         key = f"{study_id}-{kind}" + (f"-{seen[kind]}" if seen[kind] > 1 else "")
         for column, pair in event.items():
-            cells[("safety", key, column)] = _field(pair)
-    return {cell: vw for cell, vw in cells.items() if vw[0] is not None and vw[0] != ""}
+            cells[("safety", key, column)] = _field(pair, tier)
+    return {cell: reading for cell, reading in cells.items() if reading[0] is not None and reading[0] != ""}
 
 
-def normalise(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return f"{float(value):g}"
-    text = str(value).strip()
-    try:
-        return f"{float(text):g}"
-    except ValueError:
-        return " ".join(text.lower().split())
+def also_printed(form: dict) -> dict[Cell, Reading]:
+    """Values a second review prints for the same study (``also_printed``): kept as cross-checks."""
+    cells = {}
+    for entry in form.get("also_printed") or []:
+        if entry.get("value") not in (None, ""):
+            cells[_cell_of(form["study_id"], entry["field"])] = (entry["value"], entry.get("where"), "secondary")
+    return cells
 
 
 def load_form(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def compare_forms(first: dict, second: dict) -> tuple[int, list[dict]]:
+def compare_forms(first: dict, second: dict, tier: str = "primary") -> tuple[int, list[dict]]:
     """(cells compared, disagreements). A cell is compared when either pass gave a value."""
-    a, b = flatten(first), flatten(second)
+    a, b = flatten(first, tier), flatten(second, tier)
+    a.update({c: r for c, r in also_printed(first).items() if c not in a})
+    b.update({c: r for c, r in also_printed(second).items() if c not in b})
     disagreements = []
     cells = sorted(set(a) | set(b))
     for cell in cells:
-        va, vb = a.get(cell, (None, None))[0], b.get(cell, (None, None))[0]
+        va, vb = a.get(cell, (None,))[0], b.get(cell, (None,))[0]
         if va is None or vb is None or normalise(va) != normalise(vb):
-            disagreements.append({"study_id": first["study_id"], "table": cell[0], "row_key": cell[1],
+            disagreements.append({"study_id": first["study_id"], "tier": tier, "table": cell[0], "row_key": cell[1],
                                   "column": cell[2], "pass1_value": "" if va is None else str(va),
                                   "pass2_value": "" if vb is None else str(vb)})
     return len(cells), disagreements
 
 
-def compare_study(study_id: str, extraction_dir: Path = EXTRACTION_DIR) -> tuple[int, list[dict]]:
-    """``compare_forms`` on the two passes of one study."""
-    return compare_forms(*(load_form(extraction_dir / p / f"{study_id}.yaml") for p in PASSES))
+def form_paths(study_id: str, tier: str, extraction_dir: Path = EXTRACTION_DIR) -> list[Path]:
+    return [tier_dir(extraction_dir, tier) / p / f"{study_id}.yaml" for p in PASSES]
 
 
-def paired_studies(extraction_dir: Path = EXTRACTION_DIR) -> list[str]:
-    names = [{p.stem for p in (extraction_dir / name).glob("*.yaml")} for name in PASSES]
+def compare_study(study_id: str, extraction_dir: Path = EXTRACTION_DIR, tier: str = "primary") -> tuple[int, list[dict]]:
+    """``compare_forms`` on the two passes of one study in one tier."""
+    return compare_forms(*(load_form(f) for f in form_paths(study_id, tier, extraction_dir)), tier)
+
+
+def paired_studies(extraction_dir: Path = EXTRACTION_DIR, tier: str = "primary") -> list[str]:
+    names = [{p.stem for p in (tier_dir(extraction_dir, tier) / name).glob("*.yaml")} for name in PASSES]
     return sorted(names[0] & names[1])
 
 
-def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR) -> dict:
+def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR, tier: str = "primary") -> dict:
     """Cells compared and cells on which both passes agreed, over the given studies."""
     compared = disagreed = 0
     for study_id in study_ids:
-        n, diffs = compare_study(study_id, extraction_dir)
+        n, diffs = compare_study(study_id, extraction_dir, tier)
         compared += n
         disagreed += len(diffs)
     return {"studies": len(study_ids), "cells": compared, "agreed": compared - disagreed,
@@ -110,24 +138,31 @@ def agreement(study_ids: list[str], extraction_dir: Path = EXTRACTION_DIR) -> di
 
 
 def write_agreement(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> None:
-    """One row per study extracted twice: cells compared and cells agreed (the book reports the rate)."""
+    """One row per study and tier extracted twice: cells compared and cells agreed (the book reports the rate)."""
     rows = []
-    for study_id in paired_studies(extraction_dir):
-        compared, diffs = compare_study(study_id, extraction_dir)
-        rows.append({"study_id": study_id, "cells_compared": compared, "cells_agreed": compared - len(diffs)})
+    for tier in TIERS:
+        for study_id in paired_studies(extraction_dir, tier):
+            compared, diffs = compare_study(study_id, extraction_dir, tier)
+            rows.append({"study_id": study_id, "tier": tier, "cells_compared": compared,
+                         "cells_agreed": compared - len(diffs)})
     write_rows(data_dir / "extraction_agreement.csv", table_columns(data_dir)["extraction_agreement"], rows)
+
+
+def _log_key(row: dict) -> tuple[str, ...]:
+    return row["study_id"], row["tier"], row["table"], row["row_key"], row["column"]
 
 
 def log_disagreements(data_dir: Path, extraction_dir: Path = EXTRACTION_DIR) -> list[dict]:
     """Add every new disagreement to the discrepancy log (unresolved); return the log."""
     path = data_dir / "extraction_discrepancies.csv"
     log = read_rows(path, missing_ok=True)
-    known = {(r["study_id"], r["table"], r["row_key"], r["column"]) for r in log}
-    for study_id in paired_studies(extraction_dir):
-        _, diffs = compare_study(study_id, extraction_dir)
-        log += [dict(d, resolved_value="", resolved_where="", resolution="") for d in diffs
-                if (d["study_id"], d["table"], d["row_key"], d["column"]) not in known]
-    log.sort(key=lambda r: (r["study_id"], r["table"], r["row_key"], r["column"]))
+    known = {_log_key(r) for r in log}
+    for tier in TIERS:
+        for study_id in paired_studies(extraction_dir, tier):
+            _, diffs = compare_study(study_id, extraction_dir, tier)
+            log += [dict(d, resolved_value="", resolved_where="", resolution="") for d in diffs
+                    if _log_key(d) not in known]
+    log.sort(key=_log_key)
     write_rows(path, table_columns(data_dir)["extraction_discrepancies"], log)
     return log
 
@@ -142,77 +177,112 @@ def _cell_text(value) -> str:
     return normalise(value) if isinstance(value, (int, float)) else str(value)
 
 
-def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> dict[Cell, tuple[str, str]]:
-    """Agreed values, and resolved values for disagreements: cell -> (value, where)."""
-    forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
-    if not all(f.exists() for f in forms):  # one pass only: its values, as the 'extraction' column says
-        (single,) = [flatten(load_form(f)) for f in forms if f.exists()]
-        return {cell: (_cell_text(v), w or "") for cell, (v, w) in single.items()}
-    first, second = (flatten(load_form(f)) for f in forms)
-    resolutions = {(r["table"], r["row_key"], r["column"]): r for r in log if r["study_id"] == study_id}
+def reconciled_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR,
+                     tier: str = "primary") -> dict[Cell, Reading]:
+    """Agreed values, and resolved values for disagreements, of one tier: cell -> (value, where, level).
+
+    A secondary tier's second review (``also_printed``) is reconciled like any other cell of the tier."""
+    forms = form_paths(study_id, tier, extraction_dir)
+    if not any(f.exists() for f in forms):
+        return {}
+    readings = []
+    for f in forms:
+        if f.exists():
+            form = load_form(f)
+            readings.append({**also_printed(form), **flatten(form, tier)})
+    if len(readings) == 1:  # one pass only: its values, as the 'extraction' column says
+        return {cell: (_cell_text(v), w or "", level) for cell, (v, w, level) in readings[0].items()}
+    first, second = readings
+    resolutions = {(r["table"], r["row_key"], r["column"]): r for r in log
+                   if r["study_id"] == study_id and r.get("tier", "primary") == tier}
     cells = {}
     for cell in sorted(set(first) | set(second)):
         if cell in resolutions:
             resolved = resolutions[cell]
             if not resolved["resolution"]:
-                raise ValueError(f"{study_id}: disagreement on {cell} is not resolved yet")
+                raise ValueError(f"{study_id}: disagreement on {cell} ({tier} forms) is not resolved yet")
             if resolved["resolved_value"] == "":
                 continue
-            source = first if normalise(first.get(cell, ("",))[0]) == normalise(resolved["resolved_value"]) else second
-            where = resolved["resolved_where"] or source.get(cell, (None, ""))[1] or ""
-            cells[cell] = (resolved["resolved_value"], where)
+            agrees_first = normalise(first.get(cell, ("",))[0]) == normalise(resolved["resolved_value"])
+            source = first if agrees_first else second
+            _, source_where, level = source.get(cell, (None, "", tier))
+            cells[cell] = (resolved["resolved_value"], resolved["resolved_where"] or source_where or "", level)
         else:
-            value, where = first[cell]
-            cells[cell] = (_cell_text(value), where or "")
+            value, where, level = first[cell]
+            cells[cell] = (_cell_text(value), where or "", level)
     return cells
 
 
+def merged_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> tuple[dict[Cell, Reading], list[dict]]:
+    """The value of each cell, from the study's own report where it gives one and from a review's table
+    otherwise; and the cross-checks: every secondary reading of a cell whose value comes from elsewhere."""
+    primary = reconciled_cells(study_id, log, extraction_dir, "primary")
+    secondary = reconciled_cells(study_id, log, extraction_dir, "secondary")
+    cells = dict(primary)
+    crosschecks = []
+    for cell, (value, where, level) in secondary.items():
+        if cell not in cells and not (cell[2] in IDENTITY_COLUMNS and primary):
+            cells[cell] = (value, where, level)
+        else:
+            report, location = _split_where(where)
+            crosschecks.append({"table": cell[0], "row_key": cell[1], "column": cell[2], "value": value,
+                                "report": report, "location": location, "resolution": ""})
+    return cells, crosschecks
+
+
 def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> None:
-    """Append one study's reconciled rows to studies/outcomes/safety.csv and their locations to provenance.csv."""
+    """Append one study's reconciled rows to studies/outcomes/safety.csv, their locations and tiers to
+    provenance.csv, and every second reading of a value to value_crosschecks.csv."""
     columns = table_columns(data_dir)
-    forms = [extraction_dir / p / f"{study_id}.yaml" for p in PASSES]
+    tiers = [t for t in TIERS if any(f.exists() for f in form_paths(study_id, t, extraction_dir))]
+    forms = form_paths(study_id, tiers[0], extraction_dir)
     form = load_form(next(f for f in forms if f.exists()))
-    primary = next(r for r in form["reports"] if r.get("role") == "primary")
-    cells = reconciled_cells(study_id, log, extraction_dir)
+    primary = next((r for r in form["reports"] if r.get("role") == "primary"), {"id": ""})
+    cells, crosschecks = merged_cells(study_id, log, extraction_dir)
     rows: dict[str, dict[str, dict]] = {"studies": {}, "outcomes": {}, "safety": {}}
     provenance = []
-    for (table, key, column), (value, where) in cells.items():
+    for (table, key, column), (value, where, level) in cells.items():
         if column not in columns[table]:
             continue
         row = rows[table].setdefault(key, {})
         row[column] = value
         report, location = _split_where(where)
-        provenance.append({"table": table, "row_key": key, "column": column, "report": report, "location": location})
+        provenance.append({"table": table, "row_key": key, "column": column, "report": report,
+                           "location": location, "source_level": level})
     study = rows["studies"].setdefault(study_id, {})
     study["study_id"] = study_id
-    identifier = str(primary["id"])
+    identifier = str(primary.get("id") or "")
     study["doi"] = identifier.removeprefix("doi:") if identifier.startswith("doi:") else ""
     study["pmid"] = str(primary.get("pmid") or (identifier.removeprefix("pmid:") if identifier.startswith("pmid:") else ""))
     study["full_text_read"] = "yes" if primary.get("read") == "full_text" else "no"
-    study["extraction"] = "double" if all(f.exists() for f in forms) else "single"
+    study["extraction"] = "double" if all(all(f.exists() for f in form_paths(study_id, t, extraction_dir))
+                                          for t in tiers) else "single"
     for key, row in rows["outcomes"].items():
         row["study_id"], row["arm"] = key.split("/")
     safety_ids = {key: f"{study_id}-{number}" for number, key in enumerate(sorted(rows["safety"]), start=1)}
     rows["safety"] = {safety_ids[key]: dict(row, safety_id=safety_ids[key], study_id=study_id)
                       for key, row in rows["safety"].items()}
-    for entry in provenance:
+    for entry in provenance + crosschecks:
         if entry["table"] == "safety":
-            entry["row_key"] = safety_ids[entry["row_key"]]
+            entry["row_key"] = safety_ids.get(entry["row_key"], entry["row_key"])
     for table in rows:
         path = data_dir / f"{table}.csv"
         write_rows(path, columns[table], read_rows(path, missing_ok=True) + list(rows[table].values()))
-    path = data_dir / "provenance.csv"
-    write_rows(path, columns["provenance"], read_rows(path, missing_ok=True) + provenance)
+    for name, new in (("provenance", provenance), ("value_crosschecks", crosschecks)):
+        path = data_dir / f"{name}.csv"
+        write_rows(path, columns[name], read_rows(path, missing_ok=True) + new)
     with (data_dir / "references.bib").open("a", encoding="utf-8") as handle:
         handle.write(bibtex_entry(study))
 
 
 def bibtex_entry(study: dict) -> str:
     """A BibTeX entry built from the study's extracted identity fields."""
-    # only the first author is extracted: a braced name renders as "Name et al." in the book
-    # an unknown author is named by the study key, so that two such studies of one year stay distinguishable
+    # only the first author is extracted: a braced name renders as "Name et al." in the book; a report whose
+    # author no page showed is named by its journal and DOI (the year follows in every citation)
     author = (f"{study['first_author']} et al." if study.get("first_author")
-              else f"First author not read ({study['study_id']})")
+              else ", ".join(part for part in (study.get("journal"), f"doi:{study['doi']}" if study.get("doi") else
+                                               f"PMID {study['pmid']}" if study.get("pmid") else "") if part)
+              or f"Unnamed report {study['study_id']}")
     fields = {"author": f"{{{author}}}", "title": study.get("title", ""),
               "journal": study.get("journal", ""), "year": study.get("year", ""), "doi": study.get("doi", ""),
               "note": f"PMID {study['pmid']}" if study.get("pmid") else ""}
@@ -254,17 +324,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = log_disagreements(args.data)
     write_agreement(args.data)
-    pairs = paired_studies()
-    stats = agreement(pairs)
-    print(f"{stats['studies']} studies extracted twice; {stats['agreed']} of {stats['cells']} cells agree "
-          f"({stats['rate']:.1%}); {sum(1 for r in log if not r['resolution'])} disagreements unresolved")
+    for tier in TIERS:
+        stats = agreement(paired_studies(tier=tier), tier=tier)
+        print(f"{tier} forms: {stats['studies']} studies extracted twice; {stats['agreed']} of {stats['cells']} cells "
+              f"agree ({stats['rate']:.1%})")
+    print(f"{sum(1 for r in log if not r['resolution'])} disagreements unresolved")
+    pairs = {tier: set(paired_studies(tier=tier)) for tier in TIERS}
     if args.action == "import":
         present = {r["study_id"] for r in read_rows(args.data / "studies.csv", missing_ok=True)}
         for study_id in args.studies:
             if study_id in present:
                 print(f"skipped {study_id}: already in studies.csv")
-            elif study_id not in pairs and not args.single:
+            elif not args.single and any(study_id not in pairs[t] for t in TIERS
+                                         if any(f.exists() for f in form_paths(study_id, t))):
                 print(f"skipped {study_id}: extracted once; pass --single to import it anyway")
+            elif not any(f.exists() for t in TIERS for f in form_paths(study_id, t)):
+                print(f"skipped {study_id}: no extraction form")
             elif any(r["study_id"] == study_id and not r["resolution"] for r in log):
                 print(f"skipped {study_id}: unresolved disagreements")
             else:

@@ -64,10 +64,11 @@ def source_href(doi, pmid) -> str | None:
 
 
 def study_label(study: pd.Series) -> str:
-    """'Author Year' as the bibliography shows it; the study id when either is unknown."""
-    if pd.isna(study["first_author"]) or pd.isna(study["year"]):
+    """'Author Year' as the bibliography shows it; 'Journal Year' when no page showed the author."""
+    name = study["first_author"] if pd.notna(study["first_author"]) else study.get("journal")
+    if pd.isna(name) or pd.isna(study["year"]):
         return study["study_id"]
-    return f"{study['first_author']} {study['year']}"
+    return f"{name} {study['year']}"
 
 
 def _text(value) -> str | None:

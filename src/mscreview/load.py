@@ -26,6 +26,8 @@ class Evidence:
     extraction_agreement: pd.DataFrame | None = None
     risk_of_bias: pd.DataFrame | None = None
     risk_of_bias_discrepancies: pd.DataFrame | None = None
+    value_crosschecks: pd.DataFrame | None = None
+    known_studies: pd.DataFrame | None = None
 
 
 def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:

@@ -76,7 +76,8 @@ def exclusion_reasons(screening: pd.DataFrame, search_log: pd.DataFrame) -> pd.D
 
 
 def awaiting_classification(screening: pd.DataFrame) -> pd.DataFrame:
-    """Reports that look eligible but whose data we have not (yet) extracted, with the reason."""
+    """Records that may be eligible, each with the one criterion that could not be judged and why."""
     waiting = screening[screening["decision"] == "awaiting_classification"]
     return pd.DataFrame({"Record": waiting["record_id"], "Title": waiting["title"],
-                         "Why not yet classified": waiting["notes"]}).reset_index(drop=True)
+                         "Criterion not yet judged": waiting["pending_criterion"],
+                         "Why": waiting["notes"]}).reset_index(drop=True)

@@ -8,6 +8,35 @@ STRAND_LABELS = {
     "B": "B: MSC after transplantation (poor graft function, graft failure)",
     "C": "C: citation searching of earlier reviews",
     "D": "D: lead reviewer's orientation and known-study look-ups",
+    "E": "E: records awaiting classification resolved (round 3)",
+    "F": "F: studies named in earlier reviews, looked up by title (round 3)",
+    "G": "G: query families by graft, disease and age (round 3)",
+    "H": "H: per-study tables of earlier reviews (round 3)",
+    "I": "I: poor graft function, graft failure and citation chasing (round 3)",
+}
+
+FAMILY_LABELS = {
+    "round1_cotransplantation": "Round 1: MSC with the graft, broad queries",
+    "round1_post_transplant": "Round 1: MSC after transplantation, broad queries",
+    "round1_orientation": "Round 1: orientation and known-study look-ups",
+    "known_item_title": "Known studies looked up by exact title",
+    "identity_lookup": "Author, year and journal of known records",
+    "review_tables": "Per-study tables of earlier reviews",
+    "citation_backward": "Reference lists (backward citation)",
+    "citation_forward": "Citing pages (forward citation)",
+    "cotx_bone_marrow_graft": "With the graft: bone marrow grafts",
+    "cotx_peripheral_blood_graft": "With the graft: peripheral blood grafts",
+    "cotx_cord_blood_graft": "With the graft: cord blood grafts",
+    "cotx_haploidentical": "With the graft: haploidentical donors",
+    "disease_leukaemia": "By disease: leukaemia",
+    "disease_aplastic_anaemia": "By disease: aplastic anaemia",
+    "disease_thalassaemia": "By disease: thalassaemia",
+    "disease_solid_tumour_autologous": "By disease: solid tumours, autologous grafts",
+    "pgf_gf_bone_marrow_msc": "Poor graft function or graft failure: bone marrow MSCs",
+    "pgf_gf_umbilical_cord_msc": "Poor graft function or graft failure: umbilical cord MSCs",
+    "pgf_gf_other_msc": "Poor graft function or graft failure: other MSCs",
+    "children": "Children",
+    "non_english": "Queries in other languages",
 }
 
 
@@ -24,9 +53,31 @@ def records_per_strand(search_log: pd.DataFrame, screening: pd.DataFrame) -> pd.
                                  "records_logged": "Records logged", "first_day": "From", "last_day": "To"})
 
 
+def yield_per_family(search_log: pd.DataFrame, screening: pd.DataFrame) -> pd.DataFrame:
+    """Per query family: queries run, records returned, records new to the log (not duplicates), and of those
+    the records included and awaiting classification, so a reader sees where the returns ran out."""
+    records = screening.merge(search_log[["search_id", "family"]], on="search_id", how="left")
+    new = records[records["decision"] != "duplicate"]
+    per_query = search_log.groupby("family").agg(queries=("search_id", "size"), results=("results_returned", "sum"),
+                                                 first=("search_id", "min"))
+    table = per_query.join(records.groupby("family").size().rename("logged")).join(
+        new.groupby("family").size().rename("new")).join(
+        new[new["decision"] == "included"].groupby("family").size().rename("included")).fillna(0)
+    table["new_per_query"] = table["new"] / table["queries"]
+    table = table.sort_values("first").drop(columns="first")
+    table.index = [FAMILY_LABELS.get(f, f) for f in table.index]
+    table.index.name = "Query family"
+    counts = ["queries", "results", "logged", "new", "included"]
+    table[counts] = table[counts].astype(int)
+    return table.rename(columns={"queries": "Queries", "results": "Results returned", "logged": "Records logged",
+                                 "new": "New records", "included": "New included reports",
+                                 "new_per_query": "New records per query"})
+
+
 def query_table(search_log: pd.DataFrame) -> pd.DataFrame:
-    return search_log[["search_id", "date", "strand", "query", "results_returned"]].rename(columns={
-        "search_id": "Query", "date": "Date", "strand": "Strand", "query": "Text", "results_returned": "Results"})
+    return search_log[["search_id", "date", "strand", "family", "query", "results_returned"]].rename(columns={
+        "search_id": "Query", "date": "Date", "strand": "Strand", "family": "Family", "query": "Text",
+        "results_returned": "Results"})
 
 
 def reviews_table(reviews: pd.DataFrame) -> pd.DataFrame:

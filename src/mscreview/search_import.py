@@ -19,7 +19,8 @@ from .params import REPO_ROOT
 SEARCH_DIR = REPO_ROOT / "data" / "search"
 INTERFACE = "semantic search over stored public pages (PubMed, PMC, journal sites)"
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
-             "excluded_full_text": "excluded_full_text", "not_retrieved": "not_retrieved"}
+             "excluded_full_text": "excluded_full_text", "not_retrieved": "not_retrieved",
+             "awaiting": "awaiting_classification"}
 
 def _title_key(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()[:120]
@@ -52,7 +53,9 @@ def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
             "first_author": record.get("first_author", "").strip(), "year": record.get("year", "").strip(),
             "doi": doi, "pmid": pmid if pmid.isdigit() else "", "url": record.get("url", "").strip(),
             "duplicate_of": original, "decision": decision,
-            "exclusion_reason": record.get("exclusion_reason", "").strip() if decision not in ("duplicate", "included") else "",
+            "exclusion_reason": record.get("exclusion_reason", "").strip()
+            if decision not in ("duplicate", "included", "awaiting_classification") else "",
+            "pending_criterion": record.get("pending_criterion", "").strip() if decision == "awaiting_classification" else "",
             "study_id": record.get("proposed_study_id", "").strip() if included else "",
             "report_role": (record.get("report_role", "").strip() or "primary") if included else "",
             "notes": record.get("notes", "").strip(),
@@ -84,8 +87,7 @@ def align_with_studies(screening: list[dict], studies: list[dict]) -> list[dict]
         else:
             record.update(decision="awaiting_classification", study_id="", report_role="",
                           notes=(record["notes"] + "; " if record["notes"] else "")
-                          + "eligible on what we read, not included yet: extraction pending, or the forms in "
-                          "data/extraction/pending/ could not read its year, author or outcomes")
+                          + "eligible on what we read, but no study was imported for it")
     return screening
 
 

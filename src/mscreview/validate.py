@@ -159,7 +159,8 @@ def _screening_problems(screening: pd.DataFrame, studies: pd.DataFrame, file: st
     decision = screening["decision"]
     excluded = decision.isin(["excluded_title_abstract", "excluded_full_text", "not_retrieved"])
     included = decision == "included"
-    has = {c: screening[c] != "" for c in ("duplicate_of", "exclusion_reason", "study_id", "report_role")}
+    has = {c: screening[c] != "" for c in ("duplicate_of", "exclusion_reason", "study_id", "report_role",
+                                          "pending_criterion")}
     checks = [
         ("duplicate_of", (decision == "duplicate") != has["duplicate_of"],
          "expected a record_id exactly when decision is duplicate"),
@@ -171,6 +172,9 @@ def _screening_problems(screening: pd.DataFrame, studies: pd.DataFrame, file: st
          "expected a reason code exactly when the record is excluded or not retrieved"),
         ("study_id", included != has["study_id"], "expected a study_id exactly when decision is included"),
         ("report_role", included != has["report_role"], "expected a report_role exactly when decision is included"),
+        ("pending_criterion", (decision == "awaiting_classification") != has["pending_criterion"],
+         "expected the eligibility criterion that could not be judged exactly when the record awaits classification "
+         "(an eligible record is imported as a study)"),
     ]
     problems = []
     for column, failing, expected in checks:
@@ -255,6 +259,61 @@ def _risk_of_bias_problems(rob: pd.DataFrame, studies: pd.DataFrame, file: str) 
     return problems
 
 
+def normalise(value) -> str:
+    """A value as text that compares equal across readings: numbers without trailing zeros, words lower-case."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{float(value):g}"
+    text = str(value).strip()
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return " ".join(text.lower().split())
+
+
+IDENTITY_COLUMNS = ("first_author", "year", "title", "journal")
+
+
+def _tier_problems(provenance: pd.DataFrame) -> list[Problem]:
+    """A citation locates bibliographic identity only; a secondary value names the review table it was read in."""
+    problems = []
+    for i, row in zip(provenance.index, provenance.to_dict("records")):
+        level = row["source_level"]
+        if level == "citation" and not (row["table"] == "studies" and row["column"] in IDENTITY_COLUMNS):
+            problems.append(Problem("data/provenance.csv", _line(i), "source_level", level,
+                                    "a citing page locates only " + ", ".join(IDENTITY_COLUMNS)
+                                    + "; a result needs primary (own report) or secondary (a review's table)"))
+        if level == "secondary" and not re.search(r"\btable\b", row["location"], re.IGNORECASE):
+            problems.append(Problem("data/provenance.csv", _line(i), "location", row["location"] or None,
+                                    "a secondary value needs the citing review's table as its location (e.g. Table 2)"))
+    return problems
+
+
+def _crosscheck_problems(crosschecks: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                         provenance: pd.DataFrame) -> list[Problem]:
+    """A second reading points at a value we hold, and one that disagrees with it says how that was settled."""
+    values = {}
+    for table, frame in tables.items():
+        for row in frame.to_dict("records"):
+            key = row_key(table, row)
+            values.update({(table, key, column): value for column, value in row.items()})
+    located = set(zip(provenance["table"], provenance["row_key"], provenance["column"]))
+    problems = []
+    for i, row in zip(crosschecks.index, crosschecks.to_dict("records")):
+        cell = (row["table"], row["row_key"], row["column"])
+        if cell not in located:
+            problems.append(Problem("data/value_crosschecks.csv", _line(i), "row_key", "/".join(cell),
+                                    "expected a value of data/provenance.csv to compare with"))
+        elif normalise(values.get(cell, "")) != normalise(row["value"]) and not row["resolution"].strip():
+            problems.append(Problem("data/value_crosschecks.csv", _line(i), "resolution", None,
+                                    f"the value \"{row['value']}\" disagrees with the value used "
+                                    f"(\"{values.get(cell, '')}\"); expected a resolution saying which stands and why"))
+    return problems
+
+
 def _provenance_problems(data_dir: Path, tables: dict[str, pd.DataFrame], provenance: pd.DataFrame) -> list[Problem]:
     descriptor = schema_of(data_dir)
     needs = {r["name"]: [f["name"] for f in r["schema"]["fields"] if f.get("provenance")]
@@ -335,6 +394,9 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _screening_problems(frames["screening"], studies, "data/screening.csv")
     problems += _outcome_problems(frames["outcomes"], studies, "data/outcomes.csv")
     problems += _provenance_problems(data_dir, {t: frames[t] for t in EXTRACTED_TABLES}, frames["provenance"])
+    problems += _tier_problems(frames["provenance"])
+    problems += _crosscheck_problems(frames["value_crosschecks"], {t: frames[t] for t in EXTRACTED_TABLES},
+                                     frames["provenance"])
     problems += _risk_of_bias_problems(frames["risk_of_bias"], studies, "data/risk_of_bias.csv")
     problems += _agreement_problems(frames["extraction_agreement"], "data/extraction_agreement.csv")
     problems += _bibliography_problems(data_dir, studies, frames["screening"])
