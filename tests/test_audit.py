@@ -22,7 +22,21 @@ def test_every_sourced_value_of_a_study_is_on_its_page(tmp_path):
     for row in mine.itertuples():
         assert f"<code>{row.column}</code>" in page
     assert '<a href="https://doi.org/10.1000/synthetic">doi:10.1000/synthetic</a>' in page
-    assert "The two independent passes filled 20 cells and agreed on 18" in page
+    assert "The two independent passes over the primary source filled 20 cells and agreed on 18." in page
+    assert "primary: its own report was read" in page
+
+
+def test_the_audit_page_shows_each_values_tier_and_its_second_reading(tmp_path):
+    folder = write_evidence(tmp_path / "data")
+    evidence = evidence_of(folder)
+    alpha = audit_page("alpha2010", evidence)
+    assert "<td>own report</td>" in alpha and "<td>review&#x27;s table</td>" not in alpha
+    assert ("<tr><td>arm alpha2010/msc</td><td><code>neut_days</code></td><td>12</td><td>12</td>"
+            '<td><a href="https://doi.org/10.1000/review">doi:10.1000/review</a></td><td>Table 2, row Alpha</td>'
+            "<td>yes</td></tr>") in alpha
+    gamma = audit_page("gamma2020", evidence)
+    assert "secondary: known only from another review&#x27;s table" in gamma
+    assert "<td>review&#x27;s table</td>" in gamma and "<td>own report</td>" not in gamma
 
 
 def test_markup_in_a_source_title_is_escaped_not_executed(tmp_path):

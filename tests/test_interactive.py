@@ -12,7 +12,7 @@ def test_values_carry_their_source_and_studies_link_to_their_audit_page(tmp_path
     table = characteristics_table(read_table(folder, "studies"), read_table(folder, "provenance"))
     alpha = table.iloc[[i for i, cell in enumerate(table["Study"]) if "Alpha 2010" in cell][0]]
     assert alpha["Study"].startswith('<a class="audit-link" href="../audit/alpha2010.html"')
-    assert alpha["Patients"] == ('<span class="sourced" title="Read in: doi:10.1000/synthetic, Table 1" '
+    assert alpha["Patients"] == ('<span class="sourced" title="Read in: doi:10.1000/synthetic, Table 1 (own report)" '
                                  'tabindex="0">20</span>')
     assert "&lt;b&gt;Nowhere&lt;/b&gt;" in alpha["Country"] and "<b>" not in alpha["Country"]
     assert alpha["Source"] == '<a href="https://doi.org/10.1000/alpha">DOI</a>'

@@ -10,7 +10,8 @@ import pandas as pd
 
 from .interactive import study_label
 from .load import Evidence
-from .validate import EXTRACTED_TABLES, RESERVED_STUDY_ID, row_key
+from .tiers import LEVEL_LABELS
+from .validate import EXTRACTED_TABLES, RESERVED_STUDY_ID, is_identity, normalise, row_key
 
 AUDIT_FOLDER = "audit"
 TABLE_LABELS = {"studies": "study", "outcomes": "arm", "safety": "adverse event"}
@@ -48,8 +49,9 @@ def html_table(header: list[str], rows: list[list[str]], table_class: str) -> st
     return f'<table class="table audit {table_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-AUDITED_TABLES = ["studies", "screening", "outcomes", "safety", "provenance", "extraction_discrepancies",
-                  "extraction_agreement"]
+AUDITED_TABLES = ["studies", "screening", "outcomes", "safety", "provenance", "value_crosschecks",
+                  "extraction_discrepancies", "extraction_agreement"]
+KEYED_BY_CELL = ("provenance", "value_crosschecks")  # rows owned through their row_key
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -65,11 +67,16 @@ def records_by_study(evidence: Evidence, owner: pd.Series) -> dict[str, dict[str
                                              for s in evidence.studies["study_id"]}
     for name in AUDITED_TABLES:
         frame = getattr(evidence, name)
-        studies = owner if name == "provenance" else frame["study_id"]
+        studies = (owner if name == "provenance" else cell_owner(frame, evidence.safety) if name in KEYED_BY_CELL
+                   else frame["study_id"])
         for study_id, record in zip(studies, _records(frame)):
             if study_id in own:
                 own[study_id][name].append(record)
     return own
+
+
+def _row_label(cell: dict) -> str:
+    return TABLE_LABELS[cell["table"]] + ("" if cell["table"] == "studies" else f" {escape(cell['row_key'])}")
 
 
 def study_values(study_id: str, records: dict[str, list[dict]]) -> list[dict]:
@@ -128,25 +135,36 @@ def page_parts(study_id: str, records: dict[str, list[dict]]) -> dict[str, str]:
     filled source is a MyST page that renders to the filled HTML)."""
     (study,) = records["studies"]
     discrepancies = records["extraction_discrepancies"]
+    values = study_values(study_id, records)
+    tier = ("primary: its own report was read" if any(
+        v["source_level"] == "primary" and not is_identity(v["table"], v["column"]) for v in values) else "secondary: known only from another review's table")
     identity = html_table(["", ""], [["Study", _text(study_label(study))], ["Title", _text(study["title"])],
                                      ["Journal", _text(study["journal"])], ["DOI", _text(study["doi"])],
                                      ["PMID", _text(study["pmid"])],
                                      ["Read", "full text" if study["full_text_read"] == "yes" else "abstract only"],
-                                     ["Extraction", _text(study["extraction"])]], "identity")
+                                     ["Extraction", _text(study["extraction"])], ["Evidence tier", _text(tier)]],
+                          "identity")
     report_rows = [[_text(r["record_id"]), _text(r["report_role"]), _text(r["title"]),
                     _link(f"doi:{r['doi']}") if r["doi"] else (_link(f"url:{r['url']}") if r["url"] else "-")]
                    for r in records["screening"]]
-    value_rows = [[TABLE_LABELS[v["table"]] + ("" if v["table"] == "studies" else f" {escape(v['row_key'])}"),
-                   f"<code>{escape(v['column'])}</code>", _text(v["value"]), _link(v["report"]), _text(v["location"])]
-                  for v in study_values(study_id, records)]
-    if records["extraction_agreement"]:
-        (agreement,) = records["extraction_agreement"]
-        agreement_text = (f"The two independent passes filled {agreement['cells_compared']} cells and agreed on "
-                          f"{agreement['cells_agreed']}; {len(discrepancies)} disagreements were settled as listed here.")
-    else:
-        agreement_text = "This study was extracted once; there is no second pass to compare."
-    discrepancy_rows = [[f"<code>{escape(d['column'])}</code> ({escape(d['row_key'])})", _text(d["pass1_value"]),
-                         _text(d["pass2_value"]), _text(d["resolved_value"]), _text(d["resolution"])]
+    value_rows = [[_row_label(v), f"<code>{escape(v['column'])}</code>", _text(v["value"]),
+                   _text(LEVEL_LABELS[v["source_level"]]), _link(v["report"]), _text(v["location"])] for v in values]
+    used = {(v["table"], v["row_key"], v["column"]): v["value"] for v in values}
+    check_rows = [[_row_label(c), f"<code>{escape(c['column'])}</code>",
+                   _text(used.get((c["table"], c["row_key"], c["column"]))), _text(c["value"]), _link(c["report"]),
+                   _text(c["location"]),
+                   "yes" if normalise(used.get((c["table"], c["row_key"], c["column"]))) == normalise(c["value"])
+                   else "no: " + _text(c["resolution"])]
+                  for c in records["value_crosschecks"]]
+    agreement_text = " ".join(
+        f"The two independent passes over the {a['tier']} source{'' if a['tier'] == 'primary' else 's'} "
+        f"filled {a['cells_compared']} cells and agreed on {a['cells_agreed']}."
+        for a in sorted(records["extraction_agreement"], key=lambda a: a["tier"])) or \
+        "This study was extracted once; there is no second pass to compare."
+    agreement_text += f" {len(discrepancies)} disagreements were settled as listed here." if discrepancies else ""
+    discrepancy_rows = [[f"<code>{escape(d['column'])}</code> ({escape(d['row_key'])}, {escape(d['tier'])})",
+                         _text(d["pass1_value"]), _text(d["pass2_value"]), _text(d["resolved_value"]),
+                         _text(d["resolution"])]
                         for d in discrepancies]
     citation = f'<a class="reference internal" href="{reference_href(study_id)}">{_text(study_label(study))}</a>'
     values_count = f"<p>Values extracted: {len(value_rows)}.</p>"
@@ -156,8 +174,11 @@ def page_parts(study_id: str, records: dict[str, list[dict]]) -> dict[str, str]:
         "identity": identity,
         "reports": html_table(["Record", "Role", "Title", "Link"], report_rows, "reports") if report_rows
         else "<p>None.</p>",
-        "values": values_count + (html_table(["Row", "Column", "Value", "Report", "Where in it"], value_rows, "values")
-                                  if value_rows else ""),
+        "values": values_count + (html_table(["Row", "Column", "Value", "Tier", "Report", "Where in it"], value_rows,
+                                             "values") if value_rows else "")
+        + ("<p>Values read a second time, in another review's table:</p>" + html_table(
+            ["Row", "Column", "Value used", "Value in the table", "Review", "Where in it", "Agree"], check_rows,
+            "crosschecks") if check_rows else ""),
         "agreement": f"<p>{agreement_text}</p>",
         "discrepancies": html_table(["Cell", "Pass 1", "Pass 2", "Kept", "How it was settled"], discrepancy_rows,
                                     "discrepancies") if discrepancy_rows else "<p>No disagreement.</p>",
@@ -223,7 +244,10 @@ def write_study_sources(stage: Path, parts: dict[str, dict[str, str]]) -> None:
 
 def provenance_owner(evidence: Evidence) -> pd.Series:
     """The study each provenance row belongs to (a safety row is keyed by its safety_id)."""
-    provenance = evidence.provenance
-    safety_study = dict(zip(evidence.safety["safety_id"], evidence.safety["study_id"]))
-    return provenance["row_key"].str.split("/").str[0].where(provenance["table"] != "safety",
-                                                             provenance["row_key"].map(safety_study))
+    return cell_owner(evidence.provenance, evidence.safety)
+
+
+def cell_owner(cells: pd.DataFrame, safety: pd.DataFrame) -> pd.Series:
+    """The study each row keyed by (table, row_key, column) belongs to."""
+    safety_study = dict(zip(safety["safety_id"], safety["study_id"]))
+    return cells["row_key"].str.split("/").str[0].where(cells["table"] != "safety", cells["row_key"].map(safety_study))

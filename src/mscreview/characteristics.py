@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .interactive import Column, sourced_table
+from .tiers import study_tiers
 
 DESIGN_LABELS = {
     "rct": "Randomized trial",
@@ -33,12 +34,14 @@ CHARACTERISTICS_COLUMNS = [
     Column("MSC dose", ("msc_dose",)),
     Column("Route", ("route",), lambda r: label(r["route"])),
     Column("Timing", ("timing",)),
+    Column("Evidence tier", ("tier",)),
 ]
 
 
 def characteristics_table(studies: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
     """One row per study, in publication order, each value with where it was read."""
     ordered = studies.sort_values(["year", "study_id"], kind="stable")
+    ordered = ordered.assign(tier=ordered["study_id"].map(study_tiers(studies, provenance)))
     return sourced_table(ordered, "studies", CHARACTERISTICS_COLUMNS, provenance, studies)
 
 
@@ -61,7 +64,7 @@ def extraction_agreement(agreement: pd.DataFrame, studies: pd.DataFrame) -> dict
     """Agreement of the two extraction passes: over the included studies, and over every study extracted twice."""
     def rate(rows: pd.DataFrame) -> dict:
         compared, agreed = int(rows["cells_compared"].sum()), int(rows["cells_agreed"].sum())
-        return {"studies": len(rows), "cells": compared, "agreed": agreed,
+        return {"studies": rows["study_id"].nunique(), "cells": compared, "agreed": agreed,
                 "percent": round(100 * agreed / compared, 1) if compared else None}
     included = agreement[agreement["study_id"].isin(studies["study_id"])]
     return {"included": rate(included), "all": rate(agreement),

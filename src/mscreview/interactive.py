@@ -15,6 +15,7 @@ from typing import Callable
 import pandas as pd
 from IPython.display import HTML
 
+from .tiers import LEVEL_LABELS
 from .validate import row_key
 
 BUNDLE_FILE = "itables-offline.js"
@@ -45,9 +46,9 @@ class Column:
 
 
 def provenance_index(provenance: pd.DataFrame) -> dict[tuple[str, str, str], str]:
-    """(table, row key, column) -> where the value was read, as the reader sees it."""
-    return {(t, k, c): f"{report}, {location}" for t, k, c, report, location
-            in provenance[["table", "row_key", "column", "report", "location"]].itertuples(index=False)}
+    """(table, row key, column) -> where the value was read and the tier of that source, as the reader sees it."""
+    return {(t, k, c): f"{report}, {location} ({LEVEL_LABELS[level]})" for t, k, c, report, location, level
+            in provenance[["table", "row_key", "column", "report", "location", "source_level"]].itertuples(index=False)}
 
 
 def audit_href(study_id: str) -> str:

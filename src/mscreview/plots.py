@@ -38,6 +38,23 @@ def studies_bar(counts: pd.Series, title: str, xlabel: str):
     return fig
 
 
+def tier_agreement_figure(by_column: pd.DataFrame):
+    """Values read both in a study's own report and in a review's table: agreeing and differing, per column."""
+    rows = max(len(by_column), 1)
+    fig, ax = plt.subplots(figsize=(7, 0.35 * rows + 1.4))
+    labels = [str(c) for c in by_column.index]
+    ax.barh(labels, by_column["agree"], color=PALETTE[2], label="same value")
+    ax.barh(labels, by_column["differ"], left=by_column["agree"], color=PALETTE[3], label="different value")
+    ax.invert_yaxis()
+    ax.set_xlabel("Values read in both tiers")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title("Own report against another review's table")
+    if len(by_column):
+        ax.legend(loc="lower right", frameon=True)
+    fig.tight_layout()
+    return fig
+
+
 def engraftment_dot_plot(neut: pd.DataFrame, plt_arms: pd.DataFrame):
     """Days to engraftment per study and arm; filled circles MSC arms, open squares control arms."""
     panels = [("Neutrophil engraftment", neut), ("Platelet engraftment", plt_arms)]

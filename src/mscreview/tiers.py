@@ -13,9 +13,10 @@ from dataclasses import replace
 import pandas as pd
 
 from .load import Evidence
-from .validate import IDENTITY_COLUMNS, normalise, row_key
+from .validate import is_identity, normalise, row_key
 
 TIER_LABELS = {"all": "all tiers", "primary": "primary reports only"}
+LEVEL_LABELS = {"primary": "own report", "secondary": "review's table", "citation": "citing page (identity)"}
 
 
 def _owner(provenance: pd.DataFrame) -> pd.Series:
@@ -27,7 +28,7 @@ def _owner(provenance: pd.DataFrame) -> pd.Series:
 
 def study_tiers(studies: pd.DataFrame, provenance: pd.DataFrame) -> pd.Series:
     """study_id -> ``primary`` or ``secondary`` (known only from another review's table)."""
-    substantive = provenance[~((provenance["table"] == "studies") & provenance["column"].isin(IDENTITY_COLUMNS))]
+    substantive = provenance[[not is_identity(t, c) for t, c in zip(provenance["table"], provenance["column"])]]
     primary = set(_owner(substantive)[substantive["source_level"] == "primary"])
     return pd.Series(["primary" if s in primary else "secondary" for s in studies["study_id"]],
                      index=studies["study_id"].to_numpy(), name="tier")
@@ -92,3 +93,29 @@ def crosscheck_agreement(crosschecks: pd.DataFrame, tables: dict[str, pd.DataFra
         rows.append({**check, "primary_value": used,
                      "agree": normalise(used) == normalise(check["value"])})
     return pd.DataFrame(rows, columns=[*crosschecks.columns, "primary_value", "agree"])
+
+
+def agreement_by_column(agreement: pd.DataFrame) -> pd.DataFrame:
+    """Values read in both tiers, per data column: how many agree and how many differ."""
+    if agreement.empty:
+        return pd.DataFrame(columns=["agree", "differ"])
+    table = agreement.assign(differ=~agreement["agree"].astype(bool)).groupby("column").agg(
+        agree=("agree", "sum"), differ=("differ", "sum")).astype(int)
+    return table.sort_values(["agree", "differ"], ascending=False, kind="stable")
+
+
+def disagreements_table(agreement: pd.DataFrame) -> pd.DataFrame:
+    """Every value on which a study's own report and a review's table differ, and how it was settled."""
+    differ = agreement[~agreement["agree"].astype(bool)]
+    return pd.DataFrame({"Study": differ["row_key"].str.split("/").str[0], "Row": differ["row_key"],
+                         "Column": differ["column"], "Own report": differ["primary_value"],
+                         "Review's table": differ["value"], "Review": differ["report"] + ", " + differ["location"],
+                         "Resolution": differ["resolution"]}).reset_index(drop=True)
+
+
+def known_not_included_table(known: pd.DataFrame) -> pd.DataFrame:
+    """Studies known to exist that are not included, each with where we learned of it and why it is out."""
+    return pd.DataFrame({"Study as cited": known["citation"],
+                         "Cited by": known["cited_by"] + ", " + known["cited_location"],
+                         "Record": known["record_id"], "Reason": known["reason"].str.replace("_", " "),
+                         "Note": known["note"]}).reset_index(drop=True)

@@ -277,12 +277,17 @@ def normalise(value) -> str:
 IDENTITY_COLUMNS = ("first_author", "year", "title", "journal")
 
 
+def is_identity(table: str, column: str) -> bool:
+    """A bibliographic-identity cell, which a citing page may locate and which does not make a study primary."""
+    return table == "studies" and column in IDENTITY_COLUMNS
+
+
 def _tier_problems(provenance: pd.DataFrame) -> list[Problem]:
     """A citation locates bibliographic identity only; a secondary value names the review table it was read in."""
     problems = []
     for i, row in zip(provenance.index, provenance.to_dict("records")):
         level = row["source_level"]
-        if level == "citation" and not (row["table"] == "studies" and row["column"] in IDENTITY_COLUMNS):
+        if level == "citation" and not is_identity(row["table"], row["column"]):
             problems.append(Problem("data/provenance.csv", _line(i), "source_level", level,
                                     "a citing page locates only " + ", ".join(IDENTITY_COLUMNS)
                                     + "; a result needs primary (own report) or secondary (a review's table)"))
