@@ -31,7 +31,7 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "data" / "datapackage.json", folder / "datapackage.json")
     queries = [{"search_id": f"A{q:03d}", "date": "2026-01-01", "strand": "A", "method": "database",
-                "interface": "synthetic", "query": f"synthetic query {q}", "results_returned": "0"}
+                "family": "cotx_cord_blood_graft", "interface": "synthetic", "query": f"synthetic query {q}", "results_returned": "0"}
                for q in range(1, 101)]
     studies, outcomes, screening = [], [], []
     for i in range(n_studies):
@@ -64,14 +64,17 @@ def generate(folder: Path, n_studies: int, n_records: int, seed: int = 1) -> Pat
         screening.append(record)
     tables = {"search_log": queries, "screening": screening, "studies": studies, "outcomes": outcomes,
               "safety": [], "extraction_discrepancies": [], "extraction_agreement": [], "risk_of_bias": [],
-              "risk_of_bias_discrepancies": [],
+              "risk_of_bias_discrepancies": [], "value_crosschecks": [], "known_studies": [],
               "reviews_traced": [{"review": "synthetic review", "studies_traced": "0"}]}
     needs = {name: {f["name"] for f in fields if f.get("provenance")} for name, fields in FIELDS.items()}
     provenance = []
     for table, key_of in (("studies", lambda r: r["study_id"]), ("outcomes", lambda r: f"{r['study_id']}/{r['arm']}")):
         for row in tables[table]:
+            # one study in ten is known only from a review's table, as the real base has such studies
+            level = "secondary" if int(row["study_id"][-4:]) % 10 == 3 else "primary"
             provenance += [{"table": table, "row_key": key_of(row), "column": c, "report": "doi:10.1000/synthetic",
-                            "location": "Table 1"} for c, v in row.items() if c in needs[table] and v]
+                            "location": "Table 1", "source_level": level}
+                           for c, v in row.items() if c in needs[table] and v]
     tables["provenance"] = provenance
     paths = {r["name"]: r["path"] for r in SCHEMA["resources"]}
     for name, rows in tables.items():
