@@ -57,14 +57,6 @@ def top_values(studies: pd.DataFrame, column: str, n: int) -> list[str]:
     return sorted(counts.index[counts >= cutoff])
 
 
-def _readings(evidence: Evidence, params: dict, lineage: str) -> pd.DataFrame:
-    settings = params["engraftment"]
-    word = eg.LINEAGES[lineage]
-    arms = eg.arm_engraftment(evidence.outcomes, evidence.studies, lineage)
-    return eg.pooled_readings(arms, settings["averaging_rules"], settings[f"{word}_standard_threshold"],
-                              settings["days_from"])
-
-
 def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
     """One row per claim: published value, ours, the studies behind ours, status and why."""
     published = load_published_claims(params["published_claims"])
@@ -92,8 +84,9 @@ def claim_rows(evidence: Evidence, params: dict) -> pd.DataFrame:
         share_status(share, published["C3"]["value"], tol) if n else UNCHECKABLE,
         "Share of included studies whose authors concluded that MSCs improved engraftment.")
 
+    readings_of = eg.readings_by_lineage(evidence.outcomes, studies, params["engraftment"])
     for cid, lineage in (("C4", "neut"), ("C5", "plt")):
-        readings = _readings(evidence, params, lineage)
+        readings = readings_of[lineage]
         primary = readings[readings["primary"]].iloc[0]
         arms = eg.arm_engraftment(evidence.outcomes, studies, lineage)
         behind = sorted(eg.select_arms(arms, eg.PRIMARY_SELECTION, 0, params["engraftment"]["days_from"])["study_id"])

@@ -88,6 +88,13 @@ def pooled_readings(arms: pd.DataFrame, rules: list[str], standard_threshold: fl
     return pd.DataFrame(rows)
 
 
+
+def readings_by_lineage(outcomes: pd.DataFrame, studies: pd.DataFrame, settings: dict) -> dict[str, pd.DataFrame]:
+    """``pooled_readings`` for each lineage, with the engraftment settings of params.yaml."""
+    return {lineage: pooled_readings(arm_engraftment(outcomes, studies, lineage), settings["averaging_rules"],
+                                     settings[f"{word}_standard_threshold"], settings["days_from"])
+            for lineage, word in LINEAGES.items()}
+
 def comparative_differences(arms: pd.DataFrame) -> pd.DataFrame:
     """Studies with an MSC and a control arm on the same time origin: control minus MSC days.
 
