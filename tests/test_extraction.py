@@ -165,3 +165,23 @@ def test_also_printed_values_of_a_second_review_are_read_as_cells():
     assert extraction.also_printed(form) == {
         ("outcomes", "delta2012/msc", "plt_days"): (30, "doi:10.1000/other Table 1", "secondary"),
         ("studies", "delta2012", "design"): ("rct", "doi:10.1000/other Table 1", "secondary")}
+
+
+def test_a_study_known_only_from_a_review_table_imports_with_every_value_secondary(tmp_path):
+    from fixtures import write_evidence
+
+    data = write_evidence(tmp_path / "data")
+    forms = tmp_path / "forms"
+    form = _secondary_form(14.5)
+    form["study"]["first_author"] = {"value": "Delta", "where": "doi:10.1000/review Table 1, row Delta"}
+    form["reports"].append({"id": "doi:10.1000/delta", "role": "primary", "read": "not_read"})
+    for folder in ("secondary/pass1", "secondary/pass2"):
+        (forms / folder).mkdir(parents=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(form))
+    extraction.import_study("delta2012", data, extraction.log_disagreements(data, forms), forms)
+    with (data / "provenance.csv").open() as handle:
+        levels = {r["source_level"] for r in csv.DictReader(handle) if r["row_key"].startswith("delta2012")}
+    assert levels == {"secondary"}
+    with (data / "studies.csv").open() as handle:
+        study = [r for r in csv.DictReader(handle) if r["study_id"] == "delta2012"][0]
+    assert (study["doi"], study["full_text_read"], study["extraction"]) == ("10.1000/delta", "no", "double")

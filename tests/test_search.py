@@ -1,0 +1,26 @@
+"""The search log: yield per query family, so a reader sees where the returns ran out."""
+import pandas as pd
+
+from mscreview import search
+
+
+def test_yield_per_family_counts_new_records_and_included_reports():
+    log = pd.DataFrame({"search_id": ["A01", "A02", "F01"], "family": ["cotx_cord_blood_graft"] * 2 + ["known_item_title"],
+                        "results_returned": [3, 2, 2], "date": ["2026-01-01"] * 3, "strand": ["A", "A", "F"]})
+    screening = pd.DataFrame({
+        "search_id": ["A01", "A01", "A01", "A02", "A02", "F01", "F01"],
+        "decision": ["included", "excluded_title_abstract", "duplicate", "duplicate", "duplicate", "included",
+                     "duplicate"]})
+    table = search.yield_per_family(log, screening)
+    assert table.index.tolist() == ["With the graft: cord blood grafts", "Known studies looked up by exact title"]
+    cord = table.loc["With the graft: cord blood grafts"]
+    assert (cord["Queries"], cord["Results returned"], cord["Records logged"], cord["New records"],
+            cord["New included reports"], cord["New records per query"]) == (2, 5, 5, 2, 1, 1.0)
+    assert table.loc["Known studies looked up by exact title", "New records"] == 1
+
+
+def test_a_family_whose_queries_found_nothing_new_shows_zero():
+    log = pd.DataFrame({"search_id": ["G01"], "family": ["disease_thalassaemia"], "results_returned": [4]})
+    screening = pd.DataFrame({"search_id": ["G01"] * 4, "decision": ["duplicate"] * 4})
+    row = search.yield_per_family(log, screening).iloc[0]
+    assert (row["New records"], row["New included reports"], row["New records per query"]) == (0, 0, 0.0)
