@@ -185,3 +185,40 @@ def test_a_study_known_only_from_a_review_table_imports_with_every_value_seconda
     with (data / "studies.csv").open() as handle:
         study = [r for r in csv.DictReader(handle) if r["study_id"] == "delta2012"][0]
     assert (study["doi"], study["full_text_read"], study["extraction"]) == ("10.1000/delta", "no", "double")
+
+
+def test_update_adds_identity_and_review_readings_to_an_imported_study_without_changing_a_value(tmp_path):
+    from fixtures import write_evidence
+
+    data = write_evidence(tmp_path / "data")
+    forms = tmp_path / "forms"
+    unnamed = copy.deepcopy(FORM)
+    unnamed["study"]["first_author"] = {"value": None, "where": None}
+    for folder in ("pass1", "pass2"):
+        (forms / folder).mkdir(parents=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(unnamed))
+    extraction.import_study("delta2012", data, extraction.log_disagreements(data, forms), forms)
+    # later: an author read on a citing page, a review's table, and the adjudicator empties a value after import
+    named = copy.deepcopy(FORM)
+    named["study"]["first_author"] = {"value": "Delta", "where": "url:https://x.org/refs ref. 3", "level": "citation"}
+    for folder, form in (("pass1", named), ("pass2", named), ("secondary/pass1", _secondary_form(14.5)),
+                         ("secondary/pass2", _secondary_form(14.5))):
+        (forms / folder).mkdir(parents=True, exist_ok=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(form))
+    rows = list(csv.DictReader((data / "outcomes.csv").open()))
+    for row in rows:
+        if row["study_id"] == "delta2012":
+            row["os_percent"] = ""
+    from mscreview.load import write_rows
+    write_rows(data / "outcomes.csv", list(rows[0]), rows)
+    added = extraction.update_study("delta2012", data, extraction.log_disagreements(data, forms), forms)
+    study = [r for r in csv.DictReader((data / "studies.csv").open()) if r["study_id"] == "delta2012"][0]
+    arms = {r["arm"]: r for r in csv.DictReader((data / "outcomes.csv").open()) if r["study_id"] == "delta2012"}
+    assert (study["first_author"], study["country"]) == ("Delta", "Spain")
+    assert arms["msc"]["os_percent"] == ""  # emptied by the adjudicator: not read again
+    assert arms["msc"]["neut_days"] == "14" and arms["control"]["n_patients"] == "20"
+    checks = [r for r in csv.DictReader((data / "value_crosschecks.csv").open()) if r["row_key"] == "delta2012/msc"]
+    assert [(c["column"], c["value"]) for c in checks] == [("neut_days", "14.5")]
+    assert added == 3  # author, country, control arm's patients
+    assert extraction.update_study("delta2012", data, extraction.log_disagreements(data, forms), forms) == 0
+    assert len(list(csv.DictReader((data / "value_crosschecks.csv").open()))) == len(checks) + 1  # + fixture's

@@ -2,6 +2,8 @@
 
     python -m mscreview.extraction compare     # report agreement, add disagreements to the log
     python -m mscreview.extraction import ID   # add studies whose disagreements are all resolved
+    python -m mscreview.extraction update ID   # add what an imported study's forms gained since (never overwrites)
+    python -m mscreview.extraction bibliography  # write references.bib from studies.csv and screening.csv
 
 Forms come in two tiers: ``primary`` forms (``pass1/``, ``pass2/``) hold what the study's own report says,
 ``secondary`` forms (``secondary/pass1/``, ``secondary/pass2/``) what another review's per-study table prints.
@@ -19,7 +21,7 @@ import yaml
 
 from .load import read_rows, table_columns, write_rows
 from .params import REPO_ROOT
-from .validate import IDENTITY_COLUMNS, normalise
+from .validate import IDENTITY_COLUMNS, normalise, row_key
 
 EXTRACTION_DIR = REPO_ROOT / "data" / "extraction"
 PASSES = ("pass1", "pass2")
@@ -275,6 +277,47 @@ def import_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir:
         handle.write(bibtex_entry(study))
 
 
+def update_study(study_id: str, data_dir: Path, log: list[dict], extraction_dir: Path = EXTRACTION_DIR) -> int:
+    """Add to an imported study what its forms gained since: its identity (an author found on a citing page,
+    say) and a review table's readings. A value already in the data files is never changed (a second reading
+    of it goes to value_crosschecks.csv), and the report's other values are not read again: a cell the
+    adjudicator emptied after import stays empty. Safety rows are left as imported. Returns the cells added."""
+    columns = table_columns(data_dir)
+    cells, crosschecks = merged_cells(study_id, log, extraction_dir)
+    tables = {t: read_rows(data_dir / f"{t}.csv") for t in ("studies", "outcomes")}
+    rows = {(t, row_key(t, r)): r for t in tables for r in tables[t]}
+    provenance = read_rows(data_dir / "provenance.csv")
+    known_checks = read_rows(data_dir / "value_crosschecks.csv", missing_ok=True)
+    read_in = {(p["table"], p["row_key"], p["column"]): p["report"] for p in provenance}
+    added = 0
+    for (table, key, column), (value, where, level) in cells.items():
+        if table not in tables or column not in columns[table] or not (level != "primary" or column in IDENTITY_COLUMNS):
+            continue
+        row = rows.get((table, key))
+        if row is None and table == "outcomes":
+            row = rows[(table, key)] = {"study_id": study_id, "arm": key.split("/")[1]}
+            tables[table].append(row)
+        report, location = _split_where(where)
+        if row is None:
+            continue
+        if row.get(column, "") == "":
+            row[column] = value
+            provenance.append({"table": table, "row_key": key, "column": column, "report": report,
+                               "location": location, "source_level": level})
+            added += 1
+        elif level == "secondary" and read_in.get((table, key, column)) != report:  # not the value's own source
+            crosschecks.append({"table": table, "row_key": key, "column": column, "value": value, "report": report,
+                                "location": location, "resolution": ""})
+    seen = {(c["table"], c["row_key"], c["column"], c["report"]) for c in known_checks}
+    new_checks = [c for c in crosschecks if (c["table"], c["row_key"], c["column"], c["report"]) not in seen
+                  and (c["table"], c["row_key"]) in rows]
+    for table, table_rows in tables.items():
+        write_rows(data_dir / f"{table}.csv", columns[table], table_rows)
+    write_rows(data_dir / "provenance.csv", columns["provenance"], provenance)
+    write_rows(data_dir / "value_crosschecks.csv", columns["value_crosschecks"], known_checks + new_checks)
+    return added
+
+
 def bibtex_entry(study: dict) -> str:
     """A BibTeX entry built from the study's extracted identity fields."""
     # only the first author is extracted: a braced name renders as "Name et al." in the book; a report whose
@@ -315,7 +358,7 @@ def bibliography(studies: list[dict], screening: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["compare", "import"])
+    parser.add_argument("action", choices=["compare", "import", "update", "bibliography"])
     parser.add_argument("studies", nargs="*", metavar="STUDY",
                         help="import: the studies the adjudicator judged eligible (the others wait for classification)")
     parser.add_argument("--single", action="store_true",
@@ -330,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
               f"agree ({stats['rate']:.1%})")
     print(f"{sum(1 for r in log if not r['resolution'])} disagreements unresolved")
     pairs = {tier: set(paired_studies(tier=tier)) for tier in TIERS}
+    if args.action == "update":
+        for study_id in args.studies:
+            print(f"{study_id}: {update_study(study_id, args.data, log)} cells added")
+    if args.action == "bibliography":
+        (args.data / "references.bib").write_text(bibliography(read_rows(args.data / "studies.csv"),
+                                                               read_rows(args.data / "screening.csv")), encoding="utf-8")
     if args.action == "import":
         present = {r["study_id"] for r in read_rows(args.data / "studies.csv", missing_ok=True)}
         for study_id in args.studies:
