@@ -131,18 +131,23 @@ def test_headline_numbers_equal_what_the_package_computes(built, evidence):
         assert float(engraftment[f"{word}_primary_days"]) == round(primary["days"], 2)
 
 
-def test_claims_page_shows_the_status_the_package_computes(built, evidence):
+def test_claims_page_shows_the_status_the_package_computes_on_both_tiers(built, evidence):
     params, ev = evidence
-    expected = claims.claim_rows(ev, params).set_index("id")
+    expected = {tier: rows.set_index("id") for tier, rows in claims.claim_rows_by_tier(ev, params).items()}
     table = html_of(built, "notebooks/06_claims").select("table")[0]
+    headers = [h.get_text(" ", strip=True) for h in table.select("thead th")]
+    assert headers[:6] == ["Claim", "Published", "Ours (all tiers)", "Status (all tiers)",
+                           "Ours (primary reports only)", "Status (primary reports only)"]
     shown = {}
     for row in table.select("tbody tr"):
         cells = [c.get_text(" ", strip=True) for c in row.select("td")]
-        shown[cells[0].split(":")[0]] = (cells[1], cells[2], cells[3])
+        shown[cells[0].split(":")[0]] = cells[1:6]
     assert sorted(shown) == [f"C{i}" for i in range(1, 10)]
-    for cid, (published, ours, status) in shown.items():
-        assert (ours, status) == (expected.loc[cid, "ours"], expected.loc[cid, "status"]), cid
-        assert published == expected.loc[cid, "published"]
+    for cid, (published, ours, status, ours_primary, status_primary) in shown.items():
+        assert (ours, status) == (expected["all"].loc[cid, "ours"], expected["all"].loc[cid, "status"]), cid
+        assert (ours_primary, status_primary) == (expected["primary"].loc[cid, "ours"],
+                                                  expected["primary"].loc[cid, "status"]), cid
+        assert published == expected["all"].loc[cid, "published"]
 
 
 def test_executed_notebooks_pass_nbval(built):
