@@ -74,7 +74,7 @@ RISK_OF_BIAS = [{"study_id": "alpha2010", "tool": "rob2", "domain": d, "judgemen
 AGREEMENT = [{"study_id": "alpha2010", "tier": "primary", "cells_compared": "20", "cells_agreed": "18"}]
 # gamma2020 is known only from a review's table (the secondary tier); one alpha2010 value was read there too
 SECONDARY_STUDIES = {"gamma2020"}
-CROSSCHECKS = [{"table": "outcomes", "row_key": "alpha2010/msc", "column": "neut_days", "value": "12",
+CROSSCHECKS = [{"table": "outcomes", "row_key": "alpha2010/msc", "column": "plt_days", "value": "20",
                 "report": "doi:10.1000/review", "location": "Table 2, row Alpha"}]
 REVIEWS = [
     {"review": "A synthetic review", "doi_or_pmid": "10.1000/review", "studies_listed": "2", "studies_traced": "1"},

@@ -31,7 +31,7 @@ def test_the_audit_page_shows_each_values_tier_and_its_second_reading(tmp_path):
     evidence = evidence_of(folder)
     alpha = audit_page("alpha2010", evidence)
     assert "<td>own report</td>" in alpha and "<td>review&#x27;s table</td>" not in alpha
-    assert ("<tr><td>arm alpha2010/msc</td><td><code>neut_days</code></td><td>12</td><td>12</td>"
+    assert ("<tr><td>arm alpha2010/msc</td><td><code>plt_days</code></td><td>20</td><td>20</td>"
             '<td><a href="https://doi.org/10.1000/review">doi:10.1000/review</a></td><td>Table 2, row Alpha</td>'
             "<td>yes</td></tr>") in alpha
     gamma = audit_page("gamma2020", evidence)

@@ -65,7 +65,7 @@ def test_editing_one_data_file_reexecutes_exactly_the_chapters_that_read_it(firs
     outcomes.write_text(original.replace(",12,median,", ",13,median,", 1))
     try:
         result = build(root / "_build", params)
-        assert result["executed"] == ["04_engraftment", "06_claims", "08_synthesis", "09_subgroup-design",
+        assert result["executed"] == ["02_selection", "04_engraftment", "06_claims", "08_synthesis", "09_subgroup-design",
                                       "09_subgroup-graft_source", "09_subgroup-msc_source", "09_subgroup-setting",
                                       "11_certainty"]
         html = (root / "_build" / "book" / "html" / "notebooks" / "04_engraftment.html").read_text()

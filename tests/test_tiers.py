@@ -41,7 +41,7 @@ def test_crosschecks_against_primary_values_report_agreement(evidence_dir, param
     tables = {"studies": ev.studies, "outcomes": ev.outcomes, "safety": ev.safety}
     found = tiers.crosscheck_agreement(ev.value_crosschecks, tables, ev.provenance)
     assert found[["row_key", "column", "value", "agree"]].to_dict("records") == [
-        {"row_key": "alpha2010/msc", "column": "neut_days", "value": "12", "agree": True}]
+        {"row_key": "alpha2010/msc", "column": "plt_days", "value": "20", "agree": True}]
 
 
 def test_claims_are_confronted_on_all_tiers_and_on_primary_reports_only(evidence_dir, params):
