@@ -16,6 +16,7 @@ from fixtures import REPO
 
 from mscreview.characteristics import label
 from mscreview.interactive import provenance_index, study_label
+from mscreview.tiers import LEVEL_LABELS
 from mscreview.load import load_evidence
 from mscreview.params import load_params
 
@@ -163,7 +164,8 @@ def test_a_values_source_is_a_hover_away_and_its_audit_page_one_click(browser, s
                                   & (evidence.provenance["column"] == "n_patients")].iloc[0]
     audit_row = page.locator("table.values tbody tr", has=page.locator("code", has_text="n_patients")).first
     cells = audit_row.locator("td").all_inner_texts()
-    assert cells[2:] == [str(study["n_patients"]), located["report"], located["location"]]
+    assert cells[2:] == [str(study["n_patients"]), LEVEL_LABELS[located["source_level"]], located["report"],
+                         located["location"]]
     page.close()
 
 
