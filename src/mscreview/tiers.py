@@ -13,7 +13,7 @@ from dataclasses import replace
 import pandas as pd
 
 from .load import Evidence
-from .validate import is_identity, normalise, row_key
+from .validate import cell_values, is_identity, normalise
 
 TIER_LABELS = {"all": "all tiers", "primary": "primary reports only"}
 LEVEL_LABELS = {"primary": "own report", "secondary": "review's table", "citation": "citing page (identity)"}
@@ -79,11 +79,7 @@ def crosscheck_agreement(crosschecks: pd.DataFrame, tables: dict[str, pd.DataFra
     """Every value read both in a study's own report and in a review's table, with whether the two agree."""
     levels = {(t, k, c): s for t, k, c, s in zip(provenance["table"], provenance["row_key"], provenance["column"],
                                                  provenance["source_level"])}
-    values = {}
-    for table, frame in tables.items():
-        for row in frame.to_dict("records"):
-            key = row_key(table, row)
-            values.update({(table, key, column): value for column, value in row.items()})
+    values = cell_values(tables)
     rows = []
     for check in crosschecks.to_dict("records"):
         cell = (check["table"], check["row_key"], check["column"])

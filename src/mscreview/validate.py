@@ -297,14 +297,20 @@ def _tier_problems(provenance: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _crosscheck_problems(crosschecks: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                         provenance: pd.DataFrame) -> list[Problem]:
-    """A second reading points at a value we hold, and one that disagrees with it says how that was settled."""
+def cell_values(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str, str], object]:
+    """(table, row key, column) -> value, over the extracted tables."""
     values = {}
     for table, frame in tables.items():
         for row in frame.to_dict("records"):
             key = row_key(table, row)
             values.update({(table, key, column): value for column, value in row.items()})
+    return values
+
+
+def _crosscheck_problems(crosschecks: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                         provenance: pd.DataFrame) -> list[Problem]:
+    """A second reading points at a value we hold, and one that disagrees with it says how that was settled."""
+    values = cell_values(tables)
     located = set(zip(provenance["table"], provenance["row_key"], provenance["column"]))
     problems = []
     for i, row in zip(crosschecks.index, crosschecks.to_dict("records")):
