@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test bench env browser lock clean
+.PHONY: book test bench env browser oracle lock clean
 
 # Browser tests drive Debian's chromium (a browser a tool downloads at install time cannot be fetched here).
 CHROMIUM := /usr/bin/chromium
@@ -28,7 +28,16 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-test: $(STAMP) $(CHROMIUM)
+# The test oracle: Debian's metafor, the reference meta-analysis implementation (never the book's engine).
+METAFOR := /usr/lib/R/site-library/metafor/DESCRIPTION
+
+$(METAFOR):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends r-base-core r-cran-metafor
+
+oracle: $(METAFOR)
+
+test: $(STAMP) $(CHROMIUM) $(METAFOR)
 	$(BIN)/python -m pytest
 
 # Build-time benchmark: ours against plain Jupyter Book, and at 1,000 studies (prints figures).

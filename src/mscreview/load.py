@@ -28,6 +28,7 @@ class Evidence:
     risk_of_bias_discrepancies: pd.DataFrame | None = None
     value_crosschecks: pd.DataFrame | None = None
     known_studies: pd.DataFrame | None = None
+    reproduction_li2021: pd.DataFrame | None = None
 
 
 def read_table(data_dir: Path | str, name: str) -> pd.DataFrame:

@@ -55,6 +55,17 @@ def sd_from_range(n: int, low: float, high: float) -> float:
     return (high - low) / range_divisor(n)
 
 
+def hozo_mean_sd(n: int, median: float, low: float, high: float) -> tuple[float, float]:
+    """Hozo et al. 2005 (doi:10.1186/1471-2288-5-13), the conversion of the RevMan era: mean (a + 2m + b) / 4;
+    SD from the range by sample size (the full formula up to 15, range / 4 up to 70, range / 6 beyond)."""
+    mean = (low + 2 * median + high) / 4
+    if n <= 15:
+        sd = math.sqrt(((low - 2 * median + high) ** 2 / 4 + (high - low) ** 2) / 12)
+    else:
+        sd = (high - low) / (4 if n <= 70 else 6)
+    return mean, sd
+
+
 def sd_from_iqr(n: int, q1: float, q3: float) -> float:
     """Wan et al. 2014: IQR / eta(n)."""
     return (q3 - q1) / iqr_divisor(n)
@@ -76,8 +87,16 @@ def mean_sd(n, days, statistic, interval, low, high, sd) -> tuple[float, float, 
 
 # --- random-effects pooling --------------------------------------------------------------------------
 
+def restricted_log_likelihood(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """The REML log-likelihood of tau^2, up to a constant."""
+    w = 1 / (v + tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    return float(-0.5 * (np.sum(np.log(v + tau2)) + math.log(np.sum(w)) + np.sum(w * (y - mu) ** 2)))
+
+
 def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 200) -> float:
-    """Restricted maximum-likelihood tau^2 by Fisher scoring, starting from DerSimonian-Laird."""
+    """Restricted maximum-likelihood tau^2 by Fisher scoring, starting from DerSimonian-Laird. The likelihood
+    can have a second peak at the boundary; like metafor, zero is taken when its likelihood is higher."""
     tau2 = dl_tau2(y, v)
     for _ in range(max_iter):
         w = 1 / (v + tau2)
@@ -88,7 +107,8 @@ def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 
                                                 + (np.sum(w ** 2) / np.sum(w)) ** 2)
         new = max(0.0, tau2 + step)
         if abs(new - tau2) < tol:
-            return new
+            at_zero = restricted_log_likelihood(y, v, 0.0)
+            return 0.0 if at_zero > restricted_log_likelihood(y, v, new) else new
         tau2 = new
     raise RuntimeError("REML did not converge")
 
@@ -101,7 +121,12 @@ def pm_tau2(y: np.ndarray, v: np.ndarray) -> float:
     return float(combine_effects(y, v, method_re="iterated").tau2)
 
 
-TAU2_ESTIMATORS = {"REML": reml_tau2, "DL": dl_tau2, "PM": pm_tau2}
+def fixed_tau2(y: np.ndarray, v: np.ndarray) -> float:
+    return 0.0
+
+
+# "FE" is the common-effect (fixed-effect) model: no between-study variance
+TAU2_ESTIMATORS = {"REML": reml_tau2, "DL": dl_tau2, "PM": pm_tau2, "FE": fixed_tau2}
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,7 @@ class Pooled:
     q: float
     pi_low: float
     pi_high: float
+    p: float
 
 
 def pool(y, v, method: str = "REML", hartung_knapp: bool = True, alpha: float = 0.05) -> Pooled:
@@ -132,16 +158,23 @@ def pool(y, v, method: str = "REML", hartung_knapp: bool = True, alpha: float = 
     w_fixed = 1 / v
     q = float(np.sum(w_fixed * (y - np.sum(w_fixed * y) / np.sum(w_fixed)) ** 2))
     typical_v = (k - 1) * np.sum(w_fixed) / (np.sum(w_fixed) ** 2 - np.sum(w_fixed ** 2)) if k > 1 else math.nan
-    i2 = float(100 * tau2 / (tau2 + typical_v)) if k > 1 else math.nan
+    if k < 2:
+        i2 = math.nan
+    elif method == "FE":  # no tau^2 to express it by: metafor's (Q - df) / Q
+        i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
+    else:
+        i2 = float(100 * tau2 / (tau2 + typical_v))
     if hartung_knapp and k > 1:
         se = math.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * np.sum(w)))
         crit = stats.t.ppf(1 - alpha / 2, k - 1)
     else:
         se = math.sqrt(1 / np.sum(w))
         crit = stats.norm.ppf(1 - alpha / 2)
-    pi_half = crit * math.sqrt(tau2 + se ** 2) if k > 1 else math.nan
+    pi_half = crit * math.sqrt(tau2 + se ** 2) if k > 1 and method != "FE" else math.nan  # none without tau^2
+    statistic = abs(mu) / se if se > 0 else math.nan  # identical effects under Hartung-Knapp: no test
+    p = float(2 * (stats.t.sf(statistic, k - 1) if hartung_knapp and k > 1 else stats.norm.sf(statistic)))
     return Pooled(method, hartung_knapp, k, mu, float(se), float(mu - crit * se), float(mu + crit * se),
-                  float(tau2), i2, q, float(mu - pi_half), float(mu + pi_half))
+                  float(tau2), i2, q, float(mu - pi_half), float(mu + pi_half), p)
 
 
 # --- per-study effect sizes --------------------------------------------------------------------------
@@ -150,6 +183,29 @@ def mean_difference(msc: tuple[float, float, int], control: tuple[float, float, 
     """(MD, variance) of MSC minus control days; negative means faster engraftment with MSCs."""
     (m1, s1, n1), (m2, s2, n2) = msc, control
     return m1 - m2, s1 ** 2 / n1 + s2 ** 2 / n2
+
+
+def hedges_g(msc: tuple[float, float, int], control: tuple[float, float, int]) -> tuple[float, float]:
+    """(g, variance): the standardized mean difference with the exact small-sample correction and the
+    large-sample variance, as metafor's ``escalc(measure="SMD")``; negative means faster with MSCs."""
+    (m1, s1, n1), (m2, s2, n2) = msc, control
+    df = n1 + n2 - 2
+    correction = math.exp(math.lgamma(df / 2) - math.log(math.sqrt(df / 2)) - math.lgamma((df - 1) / 2))
+    pooled_sd = math.sqrt(((n1 - 1) * s1 ** 2 + (n2 - 1) * s2 ** 2) / df)
+    g = correction * (m1 - m2) / pooled_sd
+    return g, 1 / n1 + 1 / n2 + g ** 2 / (2 * (n1 + n2))
+
+
+def egger_test(y, v) -> dict:
+    """Egger's regression test for funnel-plot asymmetry, as metafor's ``regtest(model="lm")``: weighted
+    least squares of the effects on their standard errors (weights 1/v); the slope's t test, and the
+    intercept as the limit estimate (the effect of an infinitely large study)."""
+    import statsmodels.api as sm
+
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    fit = sm.WLS(y, sm.add_constant(np.sqrt(v)), weights=1 / v).fit()
+    return {"k": len(y), "t": float(fit.tvalues[1]), "df": len(y) - 2, "p": float(fit.pvalues[1]),
+            "limit_estimate": float(fit.params[0])}
 
 
 def log_risk_ratio(events_msc: int, n_msc: int, events_control: int, n_control: int) -> tuple[float, float, bool]:
@@ -165,13 +221,23 @@ def log_risk_ratio(events_msc: int, n_msc: int, events_control: int, n_control: 
 
 # --- the comparative studies of the evidence base ----------------------------------------------------
 
-TIME_OUTCOMES = {"neutrophil_days": "neut", "platelet_days": "plt"}
+# outcome -> (column prefix in outcomes.csv, effect measure); days in mean difference (the main measure)
+# and in Hedges' g (the measure earlier meta-analyses pooled, for comparison with them)
+TIME_OUTCOMES = {"neutrophil_days": ("neut", "MD"), "neutrophil_g": ("neut", "SMD"),
+                 "platelet_days": ("plt", "MD"), "platelet_g": ("plt", "SMD")}
+STANDARDIZED_OUTCOMES = [o for o, (_, measure) in TIME_OUTCOMES.items() if measure == "SMD"]
 EVENT_OUTCOMES = {"graft_failure": "graft_failure_n", "agvhd_2_4": "agvhd_2_4_n", "cgvhd": "cgvhd_n"}
 OUTCOME_LABELS = {"neutrophil_days": "Days to neutrophil engraftment (MD)",
+                  "neutrophil_g": "Neutrophil engraftment time (Hedges' g)",
                   "platelet_days": "Days to platelet engraftment (MD)",
+                  "platelet_g": "Platelet engraftment time (Hedges' g)",
                   "graft_failure": "Graft failure (RR)", "agvhd_2_4": "Acute GVHD grade II-IV (RR)",
                   "cgvhd": "Chronic GVHD (RR)"}
-EFFECT_COLUMNS = ["study_id", "outcome", "effect", "variance", "converted", "corrected", "reason"]
+# the inputs of each effect stay beside it (arm mean, SD and size for times; events and size for counts),
+# so that a reader, or the metafor oracle, can recompute it
+INPUT_COLUMNS = ["msc_mean", "msc_sd", "msc_n", "control_mean", "control_sd", "control_n", "msc_events",
+                 "control_events"]
+EFFECT_COLUMNS = ["study_id", "outcome", "effect", "variance", "converted", "corrected", "reason"] + INPUT_COLUMNS
 
 
 def comparative_studies(outcomes: pd.DataFrame) -> list[str]:
@@ -180,7 +246,7 @@ def comparative_studies(outcomes: pd.DataFrame) -> list[str]:
     return sorted(arms[arms.map(lambda a: {"msc", "control"} <= a)].index)
 
 
-def _time_effect(msc: pd.Series, control: pd.Series, p: str) -> dict:
+def _time_effect(msc: pd.Series, control: pd.Series, p: str, measure: str) -> dict:
     summaries = []
     for arm in (msc, control):
         n = arm[f"{p}_n_evaluable"] if pd.notna(arm[f"{p}_n_evaluable"]) else arm["n_patients"]
@@ -196,8 +262,10 @@ def _time_effect(msc: pd.Series, control: pd.Series, p: str) -> dict:
             return {"reason": f"{arm['arm']} arm gives a {arm[f'{p}_statistic']} without SD, range or IQR"}
         summaries.append((found, int(n)))
     ((m1, s1, c1), n1), ((m2, s2, c2), n2) = summaries
-    effect, variance = mean_difference((m1, s1, n1), (m2, s2, n2))
-    return {"effect": effect, "variance": variance, "converted": c1 or c2}
+    effect_of = mean_difference if measure == "MD" else hedges_g
+    effect, variance = effect_of((m1, s1, n1), (m2, s2, n2))
+    return {"effect": effect, "variance": variance, "converted": c1 or c2, "msc_mean": m1, "msc_sd": s1,
+            "msc_n": n1, "control_mean": m2, "control_sd": s2, "control_n": n2}
 
 
 def _event_effect(msc: pd.Series, control: pd.Series, column: str) -> dict:
@@ -211,7 +279,9 @@ def _event_effect(msc: pd.Series, control: pd.Series, column: str) -> dict:
                                                      int(control[column]), int(control["n_patients"]))
     except ValueError as error:
         return {"reason": str(error)}
-    return {"effect": effect, "variance": variance, "corrected": corrected}
+    return {"effect": effect, "variance": variance, "corrected": corrected, "msc_events": int(msc[column]),
+            "msc_n": int(msc["n_patients"]), "control_events": int(control[column]),
+            "control_n": int(control["n_patients"])}
 
 
 def study_effects(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -221,8 +291,8 @@ def study_effects(outcomes: pd.DataFrame) -> pd.DataFrame:
         arms = outcomes[outcomes["study_id"] == study_id].set_index("arm")
         msc, control = arms.loc["msc"].copy(), arms.loc["control"].copy()
         msc["arm"], control["arm"] = "MSC", "control"
-        for outcome, p in TIME_OUTCOMES.items():
-            rows.append({"study_id": study_id, "outcome": outcome, **_time_effect(msc, control, p)})
+        for outcome, (p, measure) in TIME_OUTCOMES.items():
+            rows.append({"study_id": study_id, "outcome": outcome, **_time_effect(msc, control, p, measure)})
         for outcome, column in EVENT_OUTCOMES.items():
             rows.append({"study_id": study_id, "outcome": outcome, **_event_effect(msc, control, column)})
     frame = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
@@ -281,26 +351,46 @@ def shared_studies(studies: pd.DataFrame, published: dict) -> list[str]:
                                                       for author, year in rows))
 
 
-def comparison_table(pooled: pd.DataFrame, effects: pd.DataFrame, published: dict) -> pd.DataFrame:
-    """Published pooled results beside ours (main model; the single study when only one contributes)."""
-    ours = pooled[pooled["analysis"] == "main"].set_index("outcome")
+DESIGN_LEVELS = {"rct": "randomized", "non_randomized": "non-randomized"}
+
+
+def comparison_table(effects: pd.DataFrame, studies: pd.DataFrame, published: dict) -> pd.DataFrame:
+    """Each published pooled result beside ours on the same measure (Hedges' g for its SMDs) and the same
+    designs, main model; a single study is shown as itself."""
+    by_design, _ = subgroup_table(effects, studies, "design")
     rows = []
     for result in published["results"]:
-        row = ours.loc[result["outcome"]]
-        ratio = result["outcome"] in EVENT_OUTCOMES
-        if row["k"] >= 2:
-            estimate = f"{math.exp(row['estimate']):.2f}" if ratio else f"{row['estimate']:.1f} days"
-        elif row["k"] == 1:
-            single = effects[(effects["outcome"] == result["outcome"]) & effects["effect"].notna()].iloc[0]
-            value = math.exp(single["effect"]) if ratio else single["effect"]
-            estimate = f"one study ({single['study_id']}): {value:.2f}" + ("" if ratio else " days")
+        outcome = result["outcome"].replace("_days", "_g") if result["measure"] == "SMD" else result["outcome"]
+        level = DESIGN_LEVELS[result["design"]]
+        mine = by_design[(by_design["outcome"] == outcome) & (by_design["level"] == level)]
+        k = int(mine["k"].iloc[0]) if len(mine) else 0
+        if k >= 2:
+            row = mine.iloc[0]
+            estimate = (f"{measure_of(outcome)} {shown_value(outcome, row['estimate'])} "
+                        f"({shown_value(outcome, row['ci_low'])} to {shown_value(outcome, row['ci_high'])})")
+        elif k == 1:
+            single = effects[(effects["outcome"] == outcome) & effects["effect"].notna()
+                             & effects["study_id"].isin(studies.loc[studies["design"].eq("rct") == (level == "randomized"),
+                                                                    "study_id"])].iloc[0]
+            estimate = f"one study ({single['study_id']}): {measure_of(outcome)} {shown_value(outcome, single['effect'])}"
         else:
             estimate = "no study"
-        rows.append({"Outcome": OUTCOME_LABELS[result["outcome"]], "Design": result["design"].replace("_", "-"),
+        rows.append({"Outcome": OUTCOME_LABELS[outcome], "Design": level,
                      "Published": f"{result['measure']} {result['estimate']:g}"
                                   + (f" (p = {result['p']:g})" if "p" in result else f" (p < {result['p_below']:g})"),
-                     "Ours: studies": int(row["k"]), "Ours: estimate (all designs)": estimate})
+                     "Ours: studies": k, "Ours: estimate (95 % CI)": estimate})
     return pd.DataFrame(rows)
+
+
+def shown_value(outcome: str, value: float) -> str:
+    """A pooled or study value on the outcome's own scale: RR back-transformed, g to 2 and days to 1 decimal."""
+    if outcome in EVENT_OUTCOMES:
+        return f"{math.exp(value):.2f}"
+    return f"{value:.2f}" if outcome in STANDARDIZED_OUTCOMES else f"{value:.1f}"
+
+
+def measure_of(outcome: str) -> str:
+    return "RR" if outcome in EVENT_OUTCOMES else TIME_OUTCOMES[outcome][1].replace("SMD", "g")
 
 
 def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
@@ -310,11 +400,10 @@ def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
     def shown(row) -> str:
         if pd.isna(row["effect"]):
             return f"not estimable: {row['reason']}"
-        low, high = row["effect"] - z * math.sqrt(row["variance"]), row["effect"] + z * math.sqrt(row["variance"])
-        if row["outcome"] in EVENT_OUTCOMES:
-            text = f"RR {math.exp(row['effect']):.2f} ({math.exp(low):.2f} to {math.exp(high):.2f})"
-        else:
-            text = f"MD {row['effect']:.1f} days ({low:.1f} to {high:.1f})"
+        outcome, half = row["outcome"], z * math.sqrt(row["variance"])
+        text = (f"{measure_of(outcome)} {shown_value(outcome, row['effect'])}"
+                + (" days" if measure_of(outcome) == "MD" else "")
+                + f" ({shown_value(outcome, row['effect'] - half)} to {shown_value(outcome, row['effect'] + half)})")
         flags = [f for f, on in (("converted from median", row["converted"]), ("0.5 added to each cell", row["corrected"])) if on]
         return text + (f" [{'; '.join(flags)}]" if flags else "")
 
@@ -325,10 +414,7 @@ def effects_table(effects: pd.DataFrame) -> pd.DataFrame:
 
 def pooled_display(pooled: pd.DataFrame) -> pd.DataFrame:
     def fmt(row, key):
-        if row["k"] < 2:
-            return None
-        value = row[key]
-        return f"{math.exp(value):.2f}" if row["outcome"] in EVENT_OUTCOMES else f"{value:.1f}"
+        return shown_value(row["outcome"], row[key]) if row["k"] >= 2 else None
 
     return pd.DataFrame({
         "Outcome": pooled["outcome"].map(OUTCOME_LABELS), "Model": pooled["analysis"].map(ANALYSIS_LABELS),
@@ -381,11 +467,29 @@ def subgroup_table(effects: pd.DataFrame, studies: pd.DataFrame, subgroup: str) 
             row = {"outcome": outcome, "level": level, "k": len(group)}
             if len(group) >= 2:
                 result = pool(group["effect"], group["variance"])
-                row.update(estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high)
+                row.update(estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high, tau2=result.tau2,
+                           i2=result.i2, pi_low=result.pi_low, pi_high=result.pi_high)
                 pooled_levels.append(result)
             rows.append(row)
         if len(pooled_levels) >= 2:
             q, df, p = subgroup_difference([r.estimate for r in pooled_levels], [r.se for r in pooled_levels])
             tests.append({"outcome": outcome, "q_between": q, "df": df, "p": p})
-    return (pd.DataFrame(rows, columns=["outcome", "level", "k", "estimate", "ci_low", "ci_high"]),
+    return (pd.DataFrame(rows, columns=["outcome", "level", "k", "estimate", "ci_low", "ci_high", "tau2", "i2",
+                                        "pi_low", "pi_high"]),
             pd.DataFrame(tests, columns=["outcome", "q_between", "df", "p"]))
+
+
+def subgroup_display(levels: pd.DataFrame) -> pd.DataFrame:
+    """The subgroup rows on each outcome's own scale, with the 95 % prediction interval from three studies."""
+    def interval(row, low, high, min_k):
+        if row["k"] < min_k:
+            return None
+        return f"{shown_value(row['outcome'], row[low])} to {shown_value(row['outcome'], row[high])}"
+
+    return pd.DataFrame({
+        "Outcome": levels["outcome"].map(OUTCOME_LABELS), "Level": levels["level"], "Studies": levels["k"],
+        "Pooled": [shown_value(r["outcome"], r["estimate"]) if r["k"] >= 2 else None for _, r in levels.iterrows()],
+        "95 % CI": [interval(r, "ci_low", "ci_high", 2) for _, r in levels.iterrows()],
+        "I² (%)": [f"{r['i2']:.0f}" if r["k"] >= 2 else None for _, r in levels.iterrows()],
+        "95 % prediction interval": [interval(r, "pi_low", "pi_high", 3) for _, r in levels.iterrows()],
+    })

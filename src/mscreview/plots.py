@@ -123,30 +123,38 @@ def prisma_flow_figure(counts: dict, reasons: pd.DataFrame):
     return fig
 
 
-def forest_plot(effects: pd.DataFrame, pooled: dict | None, title: str, ratio: bool):
-    """Study estimates with 95 % CIs (squares sized by weight) and the pooled diamond when there is one."""
+FOREST_AXIS = {"MD": "Mean difference in days, MSC minus control", "g": "Hedges' g, MSC minus control",
+               "RR": "Risk ratio, MSC vs control (log scale)"}
+
+
+def forest_plot(effects: pd.DataFrame, pooled: dict | None, title: str, measure: str,
+                pooled_label: str = "Pooled (REML, Hartung-Knapp)"):
+    """Study estimates with 95 % CIs (squares sized by weight; hollow and marked † when the estimate rests on
+    a median converted to a mean) and the pooled diamond when there is one."""
     from scipy import stats
 
     rows = effects[effects["effect"].notna()].reset_index(drop=True)
     z = stats.norm.ppf(0.975)
+    ratio = measure == "RR"
     show = (lambda x: np.exp(x)) if ratio else (lambda x: x)
     n_lines = len(rows) + (1 if pooled else 0)
     fig, ax = plt.subplots(figsize=(7, 0.45 * n_lines + 1.5))
+    converted = rows["converted"] if "converted" in rows else pd.Series(False, index=rows.index)
     for i, row in rows.iterrows():
         y = n_lines - 1 - i
         se = np.sqrt(row["variance"])
         ax.plot(show(np.array([row["effect"] - z * se, row["effect"] + z * se])), [y, y], color="0.3", lw=1)
         ax.scatter(show(row["effect"]), y, marker="s", s=40 / np.sqrt(row["variance"]) if len(rows) > 1 else 40,
-                   color=PALETTE[0], zorder=3)
+                   facecolors="white" if converted[i] else PALETTE[0], edgecolors=PALETTE[0], zorder=3)
     if pooled:
         lo, mid, hi = (show(pooled[k]) for k in ("ci_low", "estimate", "ci_high"))
         ax.fill([lo, mid, hi, mid], [0, 0.25, 0, -0.25], color=PALETTE[1], zorder=3)
-    labels = list(rows["study_id"]) + (["Pooled (REML, Hartung-Knapp)"] if pooled else [])
+    labels = [f"{s} †" if c else s for s, c in zip(rows["study_id"], converted)] + ([pooled_label] if pooled else [])
     ax.set_yticks(range(n_lines - 1, -1, -1), labels)
     ax.axvline(1 if ratio else 0, color="0.5", lw=0.8, ls="--")
     if ratio:
         ax.set_xscale("log")
-    ax.set_xlabel("Risk ratio, MSC vs control (log scale)" if ratio else "Mean difference in days, MSC minus control")
+    ax.set_xlabel(FOREST_AXIS[measure])
     ax.set_title(title)
     fig.tight_layout()
     return fig

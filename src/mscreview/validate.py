@@ -413,6 +413,32 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _bibliography_problems(data_dir, studies, frames["screening"])
     problems += _window_problems(studies, params)
     problems += _reserved_id_problems(studies)
+    problems += _double_extraction_problems(frames["reproduction_li2021"], "data/" + paths["reproduction_li2021"]
+                                            .relative_to(data_dir).as_posix())
+    return problems
+
+
+def _double_extraction_problems(inputs: pd.DataFrame, file: str) -> list[Problem]:
+    """The two passes of a double-extracted table: the same rows, and the same value in every cell but
+    the place it was read."""
+    problems = []
+    key = ["study", "outcome"]
+    passes = {p: inputs[inputs["pass"] == p].set_index(key) for p in ("pass1", "pass2")}
+    for mine, other in (("pass1", "pass2"), ("pass2", "pass1")):
+        for i, row in inputs[inputs["pass"] == mine].iterrows():
+            if tuple(row[key]) not in passes[other].index:
+                problems.append(Problem(file, _line(i), "outcome", "/".join(row[key]),
+                                        f"expected a {other} row for the same study and outcome"))
+    first = inputs[inputs["pass"] == "pass1"]
+    for i, row in inputs[inputs["pass"] == "pass2"].iterrows():
+        if tuple(row[key]) not in passes["pass1"].index:
+            continue
+        counterpart = first[(first["study"] == row["study"]) & (first["outcome"] == row["outcome"])].iloc[0]
+        for column in inputs.columns.drop(["pass", "where"] + key):
+            if normalise(row[column]) != normalise(counterpart[column]):
+                problems.append(Problem(file, _line(i), column, row[column] or None,
+                                        f"expected the pass1 value {counterpart[column] or 'empty'!r}: the two "
+                                        "extractions disagree, settle the value in both rows"))
     return problems
 
 
