@@ -202,9 +202,23 @@ def describe(row: pd.Series) -> str:
     return f"{MODELS[row['model']]}{conversion}"
 
 
+def nearest_readings(table: pd.DataFrame, design: str) -> dict[str, dict[str, str]]:
+    """Per outcome, the nearest rerun's estimate, p and how it was made, as text ("" suffix, "_p", "_how")."""
+    near = closest(table).set_index(["outcome", "design"])
+    found = {}
+    for outcome in OUTCOMES:
+        if (outcome, design) in near.index:
+            row = near.loc[(outcome, design)]
+            found[outcome] = {"": f"{row['estimate']:.2f}", "_p": f"{row['p']:.3f}",
+                              "_how": describe(row)}
+        else:
+            found[outcome] = {"": "no pooled estimate", "_p": "none", "_how": "fewer than two usable studies"}
+    return found
+
+
 def model_nearer_in_p(table: pd.DataFrame, design: str = "rct") -> str:
     """The model whose p-values lie nearer the printed ones (mean absolute gap over the times' reruns)."""
     times = table[(table["design"] == design) & table["outcome"].isin(["neutrophil", "platelet"]) & table["p"].notna()]
     printed = times["published_p"].str.extract(r"([0-9.]+)")[0].astype(float)
     gaps = (times["p"] - printed).abs().groupby(times["model"]).mean()
-    return MODELS[gaps.idxmin()]
+    return MODELS[gaps.idxmin()] if len(gaps) else "(no model: nothing pooled)"
