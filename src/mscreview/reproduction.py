@@ -126,6 +126,15 @@ def _published(published: dict, outcome: str, design: str) -> dict | None:
     return next((r for r in published["results"] if r["outcome"] == ours and r["design"] == design), None)
 
 
+def printed_result(published: dict, outcome: str, design: str) -> str:
+    """A published pooled result as the abstract prints it, e.g. "SMD -1.2 (p = 0.04)"."""
+    printed = _published(published, outcome, design)
+    if printed is None:
+        return "nothing"
+    p = f"p = {printed['p']:g}" if "p" in printed else f"p < {printed['p_below']:g}"
+    return f"{printed['measure']} {printed['estimate']:g} ({p})"
+
+
 def comparison(found: list[Rerun], published: dict) -> pd.DataFrame:
     """Each rerun beside the published figure: estimate, 95 % CI, p, and the gap to the printed estimate."""
     rows = []
@@ -136,7 +145,7 @@ def comparison(found: list[Rerun], published: dict) -> pd.DataFrame:
         ratio = OUTCOMES[r.outcome][1] == "RR"
         row = {"outcome": r.outcome, "design": r.design, "conversion": r.conversion if not ratio else "none needed",
                "model": r.model, "k": len(r.effects), "published": printed["estimate"],
-               "published_p": f"p = {printed['p']:g}" if "p" in printed else f"p < {printed['p_below']:g}"}
+               "printed": printed_result(published, r.outcome, r.design)}
         if r.pooled is not None:
             back = math.exp if ratio else (lambda x: x)
             row.update(estimate=back(r.pooled.estimate), ci_low=back(r.pooled.ci_low), ci_high=back(r.pooled.ci_high),
@@ -156,7 +165,7 @@ def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
         "Design": table["design"].map({"rct": "randomized", "non_randomized": "non-randomized"}),
         "Median conversion": table["conversion"].map(lambda c: CONVERSIONS.get(c, c)),
         "Model": table["model"].map(MODELS), "Studies we could use": table["k"],
-        "Published": [f"{e:g} ({p})" for e, p in zip(table["published"], table["published_p"])],
+        "Published": table["printed"],
         "Ours (95 % CI)": [f"{number(r.estimate)} ({number(r.ci_low)} to {number(r.ci_high)})" if pd.notna(r.estimate)
                            else "fewer than two studies" for r in table.itertuples()] if "estimate" in table else None,
         "Our p": [number(p, 3) for p in table.get("p", pd.Series(index=table.index, dtype=float))],
@@ -219,6 +228,6 @@ def nearest_readings(table: pd.DataFrame, design: str) -> dict[str, dict[str, st
 def model_nearer_in_p(table: pd.DataFrame, design: str = "rct") -> str:
     """The model whose p-values lie nearer the printed ones (mean absolute gap over the times' reruns)."""
     times = table[(table["design"] == design) & table["outcome"].isin(["neutrophil", "platelet"]) & table["p"].notna()]
-    printed = times["published_p"].str.extract(r"([0-9.]+)")[0].astype(float)
+    printed = times["printed"].str.extract(r"p [=<] ([0-9.]+)")[0].astype(float)
     gaps = (times["p"] - printed).abs().groupby(times["model"]).mean()
     return MODELS[gaps.idxmin()] if len(gaps) else "(no model: nothing pooled)"
