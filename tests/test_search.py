@@ -24,3 +24,17 @@ def test_a_family_whose_queries_found_nothing_new_shows_zero():
     screening = pd.DataFrame({"search_id": ["G01"] * 4, "decision": ["duplicate"] * 4})
     row = search.yield_per_family(log, screening).iloc[0]
     assert (row["New records"], row["New included reports"], row["New records per query"]) == (0, 0, 0.0)
+
+
+def test_screening_and_search_log_are_what_the_strand_exports_give():
+    """The PRISMA counts come from screening.csv, so it must be the importer's output, never edited by hand."""
+    from mscreview.load import read_rows
+    from mscreview.params import REPO_ROOT
+    from mscreview.search_import import align_with_studies, merge
+
+    data = REPO_ROOT / "data"
+    log, screening = merge()
+    screening = align_with_studies(screening, read_rows(data / "studies.csv"))
+    assert [{k: r[k] for k in log[0] if k in r} for r in read_rows(data / "search_log.csv")] == \
+        [{k: str(v) for k, v in r.items()} for r in log]
+    assert read_rows(data / "screening.csv") == [{k: str(v) for k, v in r.items()} for r in screening]
