@@ -185,6 +185,30 @@ def test_tables_stay_within_a_phone_wide_screen(browser, site):
     page.close()
 
 
+CHAPTER_TABLES = "Array.from(document.querySelectorAll('.bd-article table:not(.dataTable)'))"
+
+
+def test_no_table_is_clipped_at_desktop_width(browser, site, html_dir):
+    clipped = []
+    for name in [p for p in pages_of(html_dir) if p.startswith("notebooks/")]:
+        page = open_page(browser, site + name, width=1400)
+        clipped += [f"{name}: table {i} is {over} px too wide" for i, over in enumerate(page.evaluate(
+            f"{CHAPTER_TABLES}.map(t => t.scrollWidth - t.clientWidth)")) if over > 1]
+        page.close()
+    assert not clipped
+
+
+def test_on_a_phone_a_wide_table_scrolls_in_its_own_frame_with_the_study_column_in_view(browser, site):
+    page = open_page(browser, site + "notebooks/04_engraftment.html", width=390)
+    frames = page.evaluate(f"""{CHAPTER_TABLES}.filter(t => t.scrollWidth > t.clientWidth).map(t => [
+        getComputedStyle(t).overflowX, getComputedStyle(t.querySelector('td, th')).position])""")
+    page.screenshot(path=str(SCREENSHOTS / "04_engraftment_phone.png"), full_page=False)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert frames, "no table of the engraftment chapter is wider than a phone"
+    assert all(frame == ["auto", "sticky"] for frame in frames), frames
+    page.close()
+
+
 def test_every_internal_link_and_anchor_resolves(html_dir):
     broken = []
     soups: dict[Path, BeautifulSoup] = {}

@@ -22,6 +22,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 
 from .audit import write_audit_sources
 from .downloads import write_downloads_page
@@ -49,6 +52,23 @@ HIDDEN_CELL_TAGS = {"parameters", "injected-parameters"}
 
 
 class BuildError(Exception):
+    pass
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """A kernel reached over local IPC sockets in a private folder instead of TCP ports: nothing listens on
+    the network, and ipykernel has no reason to warn (once per chapter) about unencrypted TCP."""
+
+    sockets = Path(tempfile.gettempdir()) / f"mscreview-kernels-{os.getpid()}"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sockets.mkdir(exist_ok=True)
+        self.transport = "ipc"
+        self.ip = str(self.sockets / uuid.uuid4().hex)
+
+
+def _silent(message: str) -> None:
     pass
 
 
@@ -152,12 +172,12 @@ def chapter_fingerprint(chapter: Chapter, params: dict, params_file: Path) -> st
 
 def book_fingerprint(chapters: dict[str, str], params: dict) -> str:
     """Hash of every input of the rendered book: chapter fingerprints, pages, configuration, bibliography."""
-    pages = sorted(p for p in BOOK_DIR.iterdir() if p.is_file())
+    pages = sorted(p for p in BOOK_DIR.rglob("*") if p.is_file())
     data_dir = Path(params["data_dir"])
     # the audit and downloads pages are made from every data file
     others = [CONFIG_FILE, data_dir / "references.bib", data_dir / "datapackage.json", *resource_paths(data_dir).values(),
               REPO_ROOT / "data" / "eligibility.md", REPO_ROOT / "data" / "extraction" / "RULES.md", CITATION_FILE]
-    return _digest(json.dumps(chapters, sort_keys=True).encode(), *(p.name.encode() + p.read_bytes() for p in pages),
+    return _digest(json.dumps(chapters, sort_keys=True).encode(), *(str(p.relative_to(BOOK_DIR)).encode() + p.read_bytes() for p in pages),
                    *(p.read_bytes() for p in others))
 
 
@@ -180,7 +200,7 @@ def execute_chapter(chapter: Chapter, target: Path, params: dict, params_file: P
     # no cwd=: papermill would os.chdir, which is process-wide and races between the chapter threads;
     # the notebooks only use the absolute paths they are given
     papermill.execute_notebook(
-        str(unexecuted), str(target), kernel_name=KERNEL, progress_bar=False,
+        str(unexecuted), str(target), kernel_name=KERNEL, progress_bar=False, kernel_manager_class=LocalKernelManager,
         parameters=injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook),
                                    chapter.variant),
     )
@@ -202,7 +222,7 @@ def stage_sources(stage: Path, params: dict) -> None:
     # the written protocol is part of the repository, whatever data folder a build reads
     shutil.copy(REPO_ROOT / "data" / "eligibility.md", stage / "eligibility.md")
     shutil.copy(REPO_ROOT / "data" / "extraction" / "RULES.md", stage / "extraction_rules.md")
-    (stage / "_static").mkdir(exist_ok=True)
+    shutil.copytree(BOOK_DIR / "_static", stage / "_static", dirs_exist_ok=True)
     (stage / "_static" / BUNDLE_FILE).write_text(offline_bundle(), encoding="utf-8")
 
 
@@ -242,13 +262,17 @@ def publish(new_build: Path, output: Path) -> None:
 
 
 def _cached_or_executed(chapter: Chapter, target: Path, fingerprint: str, cache: Path, params: dict,
-                        params_file: Path) -> bool:
+                        params_file: Path, report=_silent) -> bool:
     """Put the executed chapter at ``target``; True when it had to be executed."""
     cached = cache / f"{chapter.name}-{fingerprint}.ipynb"
     if cached.exists():
         shutil.copy(cached, target)
+        report(f"  {chapter.name}: unchanged, reused")
         return False
+    report(f"  {chapter.name}: executing")
+    started = time.monotonic()
     execute_chapter(chapter, target, params, params_file)
+    report(f"  {chapter.name}: executed in {time.monotonic() - started:.1f} s")
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
     shutil.copy(target, partial)
     os.replace(partial, cached)  # a cache entry is complete or absent
@@ -275,9 +299,9 @@ def default_workers() -> int:
     return (os.cpu_count() or 1) + 1
 
 
-def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None) -> dict:
+def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = None, report=_silent) -> dict:
     """Build the book into ``output`` with ``workers`` workers for executing chapters and for writing pages;
-    returns the chapters executed and reused."""
+    returns the chapters executed and reused. ``report`` receives one line per step (the command prints them)."""
     workers = workers or default_workers()
     params = load_params(params_file)
     problems = validation_problems(params["data_dir"], params)
@@ -299,10 +323,13 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
         stage_sources(stage, params)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             jobs = {page.name: pool.submit(_cached_or_executed, page, stage / "notebooks" / f"{page.name}.ipynb",
-                                           fingerprints[page.name], cache, params, params_file) for page in pages}
+                                           fingerprints[page.name], cache, params, params_file, report) for page in pages}
             executed = sorted(stem for stem, job in jobs.items() if job.result())
         write_generated_pages(stage, params)
+        report("  rendering the HTML pages")
+        started = time.monotonic()
         render_html(stage, workers)
+        report(f"  rendered in {time.monotonic() - started:.1f} s")
         shutil.move(stage / "_build" / "html", new_build / "html")
         shutil.rmtree(stage / "_build")
         (new_build / FINGERPRINT_FILE).write_text(json.dumps({"book": fingerprint, "chapters": fingerprints},
@@ -310,6 +337,8 @@ def build(output: Path, params_file: Path = PARAMS_FILE, workers: int | None = N
     except BaseException:
         shutil.rmtree(new_build, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(LocalKernelManager.sockets, ignore_errors=True)
     publish(new_build, output)
     prune_cache(cache, fingerprints)
     return {"executed": executed, "reused": sorted(set(fingerprints) - set(executed)), "rendered": True}
@@ -321,16 +350,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="parameters file (default params.yaml)")
     args = parser.parse_args(argv)
     output = args.output.resolve()
+    started = time.monotonic()
+    print(f"building the book into {output}", flush=True)
     try:
-        result = build(output, args.params.resolve())
+        result = build(output, args.params.resolve(), report=lambda line: print(line, flush=True))
     except (BuildError, papermill.PapermillExecutionError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1
     if not result["rendered"]:
         print(f"book is up to date: {output / 'book' / 'html' / 'index.html'}")
         return 0
-    print(f"executed: {', '.join(result['executed']) or 'none'}; reused: {', '.join(result['reused']) or 'none'}")
-    print(f"book built: {output / 'book' / 'html' / 'index.html'}")
+    print(f"{len(result['executed'])} chapters executed, {len(result['reused'])} reused; "
+          f"built in {time.monotonic() - started:.0f} s: {output / 'book' / 'html' / 'index.html'}")
     return 0
 
 
