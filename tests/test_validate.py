@@ -257,3 +257,11 @@ def test_a_record_awaiting_classification_names_the_criterion_not_judged(tmp_pat
     assert problems_of(folder, params) == [
         'data/screening.csv, line 10, column "pending_criterion": expected the eligibility criterion that could not '
         'be judged exactly when the record awaits classification (an eligible record is imported as a study)']
+
+
+def test_a_strand_the_search_chapter_cannot_name_is_refused(tmp_path, params):
+    from fixtures import SEARCH_LOG
+
+    folder = write_evidence(tmp_path / "data", search_log=with_change(SEARCH_LOG, 0, strand="Z"))
+    (message,) = problems_of(folder, params)
+    assert message.startswith('data/search_log.csv, line 2, column "strand": value "Z": expected a strand named in')

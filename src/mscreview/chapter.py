@@ -48,9 +48,10 @@ def parameters_box(params: dict, names: list[str]) -> Markdown:
 
 
 class FigureImages:
-    """A figure as both SVG (shown in the book, sharp at any width) and PNG (offered for download)."""
+    """A figure as both SVG (shown in the book, sharp at any width) and PNG (offered for download), with the
+    data drawn as CSV when given (offered for download beside the images)."""
 
-    def __init__(self, figure):
+    def __init__(self, figure, data=None):
         import base64
         import io
 
@@ -59,15 +60,20 @@ class FigureImages:
         figure.savefig(png, format="png")
         self.svg = svg.getvalue().decode("utf-8")
         self.png = base64.b64encode(png.getvalue()).decode("ascii")
+        self.csv = None if data is None else data.to_csv(index=False, lineterminator="\n")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"image/svg+xml": self.svg, "image/png": self.png, "text/plain": "<figure>"}
+        bundle = {"image/svg+xml": self.svg, "image/png": self.png, "text/plain": "<figure>"}
+        if self.csv is not None:
+            bundle["text/csv"] = self.csv
+        return bundle
 
 
-def glue_figure(name: str, figure) -> None:
-    """Glue a figure for a {glue:figure} directive and close it, so the cell does not show it a second time."""
+def glue_figure(name: str, figure, data=None) -> None:
+    """Glue a figure for a {glue:figure} directive and close it, so the cell does not show it a second time;
+    ``data`` (a DataFrame of what is drawn) becomes the figure's CSV download."""
     import matplotlib.pyplot as plt
     from myst_nb import glue
 
-    glue(name, FigureImages(figure), display=False)
+    glue(name, FigureImages(figure, data), display=False)
     plt.close(figure)

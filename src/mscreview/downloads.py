@@ -11,7 +11,7 @@ import nbformat
 from .validate import resource_paths
 
 DOWNLOADS_FOLDER = "downloads"
-FIGURE_FORMATS = {"image/svg+xml": "svg", "image/png": "png"}
+FIGURE_FORMATS = {"image/svg+xml": "svg", "image/png": "png", "text/csv": "csv"}
 
 
 def glued_figures(notebook_path: Path) -> dict[str, dict[str, bytes]]:
@@ -24,7 +24,7 @@ def glued_figures(notebook_path: Path) -> dict[str, dict[str, bytes]]:
             for mime, extension in FIGURE_FORMATS.items():
                 content = output.get("data", {}).get(prefix + mime)
                 if record.get("name") and content is not None:
-                    data = content.encode("utf-8") if extension == "svg" else base64.b64decode(content)
+                    data = base64.b64decode(content) if extension == "png" else content.encode("utf-8")
                     figures.setdefault(record["name"], {})[extension] = data
     return figures
 

@@ -165,3 +165,41 @@ def readings_table(readings: pd.DataFrame) -> pd.DataFrame:
         "Medians pooled": readings["medians_pooled"],
         "Primary": readings["primary"].map({True: "yes", False: ""}),
     })
+
+
+# --- every reasonable analysis at once (specification curve) ------------------------------------------
+
+DESIGN_CHOICES = {"all designs": None,
+                  "controlled studies": {"rct", "controlled_non_randomized"},
+                  "uncontrolled series": {"single_arm_trial", "cohort", "case_series"}}
+SETTING_CHOICES = {"all settings": None, "with the graft only": {"co_transplantation"}}
+
+
+def specification_curve(views: dict[str, tuple[pd.DataFrame, pd.DataFrame]], lineage: str, settings: dict) -> pd.DataFrame:
+    """The mean days in MSC arms under every combination of the choices the book already names: arm
+    selection (origin and threshold), averaging rule, designs, settings and evidence tier. ``views`` maps
+    a tier label to its (outcomes, studies). One row per combination that leaves at least one arm."""
+    word = LINEAGES[lineage]
+    rows = []
+    for tier, (outcomes, studies) in views.items():
+        for designs, design_set in DESIGN_CHOICES.items():
+            for setting, setting_set in SETTING_CHOICES.items():
+                mask = pd.Series(True, index=studies.index)
+                if design_set:
+                    mask &= studies["design"].isin(design_set)
+                if setting_set:
+                    mask &= studies["setting"].isin(setting_set)
+                kept = studies[mask]
+                arms = arm_engraftment(outcomes[outcomes["study_id"].isin(kept["study_id"])], kept, lineage)
+                readings = pooled_readings(arms, settings["averaging_rules"], settings[f"{word}_standard_threshold"],
+                                           settings["days_from"])
+                for reading in readings[readings["studies"] > 0].itertuples():
+                    rows.append({"tier": tier, "designs": designs, "setting": setting, "selection": reading.selection,
+                                 "rule": reading.rule, "days": reading.days, "studies": reading.studies})
+    return pd.DataFrame(rows).sort_values("days", kind="stable").reset_index(drop=True)
+
+
+def share_within(curve: pd.DataFrame, published: float, tolerance: float) -> tuple[int, int, int]:
+    """(analyses within the tolerance of the published value, analyses below it, analyses in all)."""
+    return (int(((curve["days"] - published).abs() <= tolerance).sum()), int((curve["days"] < published).sum()),
+            len(curve))

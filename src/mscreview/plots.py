@@ -55,28 +55,66 @@ def tier_agreement_figure(by_column: pd.DataFrame):
     return fig
 
 
-def engraftment_dot_plot(neut: pd.DataFrame, plt_arms: pd.DataFrame):
-    """Days to engraftment per study and arm; filled circles MSC arms, open squares control arms."""
-    panels = [("Neutrophil engraftment", neut), ("Platelet engraftment", plt_arms)]
-    years = pd.concat([neut, plt_arms]).drop_duplicates("study_id").set_index("study_id")["year"]
-    order = sorted(years.index, key=lambda s: (years[s], s), reverse=True)
-    row_of = {study_id: row for row, study_id in enumerate(order)}
-    fig, axes = plt.subplots(1, 2, figsize=(8, 0.32 * len(order) + 1.6), sharey=True)
-    for ax, (title, arms) in zip(axes, panels):
-        for arm, marker, face in (("msc", "o", ARM_COLOURS["msc"]), ("control", "s", "none")):
-            rows = arms[arms["arm"] == arm]
-            ax.scatter(rows["days"].astype(float), [row_of[s] for s in rows["study_id"]], marker=marker,
-                       facecolors=face, edgecolors=ARM_COLOURS[arm], s=36, label="MSC arm" if arm == "msc" else "Control arm",
-                       zorder=3)
-        # A fixed title height and y-label place (there is no y label) spare matplotlib measuring every study
-        # label at each drawing to place them: 30 % of the figure's time at 1,000 studies, same pixels.
-        ax.set_title(title, y=1.0)
-        ax.yaxis.set_label_coords(-0.05, 0.5)
-        ax.set_xlabel("Days (median or mean as reported)")
-        ax.set_xlim(left=0)
-    axes[0].set_yticks(range(len(order)), order)
-    axes[0].set_ylim(-0.7, len(order) - 0.3)
-    axes[1].legend(loc="lower right", fontsize=8)
+SETTING_TITLES = {"co_transplantation": "MSCs given with the graft",
+                  "poor_graft_function": "MSCs for poor graft function", "graft_failure": "MSCs for graft failure"}
+CENTRE_MARKERS = {"median": "o", "mean": "D"}
+INTERVAL_WIDTHS = {"range": 1.0, "ci95": 1.0, "iqr": 3.5}
+ROWS_PER_FIGURE = 40  # arms per figure: a long evidence base is split, never squeezed into one image
+
+
+def engraftment_range_rows(arms: pd.DataFrame, studies: pd.DataFrame, standard_threshold: float) -> pd.DataFrame:
+    """One row per arm for the range plot: ordered by setting, year and study, each MSC arm above its control,
+    labelled 'First author Year' (journal and year where no author was read)."""
+    from .interactive import study_label
+
+    labels = pd.Series([study_label(s) for _, s in studies.iterrows()], index=studies["study_id"])
+    rows = arms.assign(study=arms["study_id"].map(labels), setting=arms["setting"].fillna("co_transplantation"),
+                       n=arms["weight"], non_standard=arms["threshold_per_l"].notna()
+                       & (arms["threshold_per_l"] != standard_threshold))
+    rows["setting_order"] = rows["setting"].map(list(SETTING_TITLES).index)
+    rows["arm_order"] = (rows["arm"] != "msc").astype(int)
+    rows = rows.sort_values(["setting_order", "year", "study_id", "arm_order"], kind="stable")
+    return rows[["study_id", "study", "setting", "year", "arm", "n", "days", "statistic", "interval", "low", "high",
+                 "threshold_per_l", "non_standard", "days_from"]].reset_index(drop=True)
+
+
+def range_plot_chunks(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(setting, rows) per figure: one setting per figure, at most ROWS_PER_FIGURE arms, a study never split."""
+    chunks = []
+    for setting, group in rows.groupby("setting", sort=False):
+        current: list[pd.DataFrame] = []
+        for _, study in group.groupby("study_id", sort=False):
+            if current and sum(map(len, current)) + len(study) > ROWS_PER_FIGURE:
+                chunks.append((setting, pd.concat(current)))
+                current = []
+            current.append(study)
+        chunks.append((setting, pd.concat(current)))
+    return chunks
+
+
+def engraftment_range_plot(rows: pd.DataFrame, title: str):
+    """Forest-style range plot: per arm the reported centre (circle median, diamond mean) and its range (thin
+    line) or IQR (thick line); MSC arms filled, control arms open below them; marker area grows with the arm's
+    size; * marks a threshold other than the standard one."""
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.4))
+    y = np.arange(len(rows))[::-1]
+    for position, row in zip(y, rows.itertuples()):
+        colour = ARM_COLOURS[row.arm]
+        if pd.notna(row.low) and pd.notna(row.high):
+            ax.plot([row.low, row.high], [position, position], color=colour,
+                    lw=INTERVAL_WIDTHS.get(row.interval, 1.0), solid_capstyle="butt", zorder=2)
+        size = 14 + 6 * np.sqrt(row.n) if pd.notna(row.n) else 20
+        ax.scatter(row.days, position, marker=CENTRE_MARKERS.get(row.statistic, "s"), s=size, zorder=3,
+                   facecolors=colour if row.arm == "msc" else "white", edgecolors=colour, linewidths=1.2)
+    labels = [(f"{r.study}{' *' if r.non_standard else ''}" if r.arm == "msc" or i == 0
+               or rows["study_id"].iloc[i - 1] != r.study_id else "")
+              + f"  {'MSC' if r.arm == 'msc' else 'control'}" + (f" (n = {int(r.n)})" if pd.notna(r.n) else "")
+              for i, r in enumerate(rows.itertuples())]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("Days to engraftment, as reported")
+    ax.set_title(title, y=1.0)
     fig.tight_layout()
     return fig
 
@@ -210,4 +248,89 @@ def rob_summary(rob: pd.DataFrame, domains: list[str], judgements: list[str], ti
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=min(len(judgements), 4), fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def range_plot_caption(rows: pd.DataFrame, lineage: str, setting: str, standard_threshold: float) -> str:
+    """The caption, computed from the arms drawn."""
+    medians, means = (int((rows["statistic"] == s).sum()) for s in ("median", "mean"))
+    starred = int(rows.loc[rows["arm"] == "msc", "non_standard"].sum())
+    return (f"Days to {lineage} engraftment ({SETTING_TITLES[setting]}): {len(rows)} arms of "
+            f"{rows['study_id'].nunique()} studies ({medians} medians as circles, {means} means as diamonds). "
+            f"Thin lines are reported ranges, thick lines interquartile ranges; filled markers are MSC arms, "
+            f"open ones their control arms; marker area grows with the patients in the arm. "
+            f"{starred} MSC arms (*) use a threshold other than {standard_threshold:g} x10^9/L.")
+
+
+def specification_curve_plot(curve: pd.DataFrame, published: float, title: str):
+    """The mean days of every analysis, sorted, with the published value across it; under each point, the
+    choices that made it (one row per option, a dot where the option was taken)."""
+    from .engraftment import RULE_LABELS, SELECTION_LABELS
+
+    choices = {"Evidence": sorted(curve["tier"].unique()), "Designs": list(dict.fromkeys(curve["designs"])),
+               "Setting": list(dict.fromkeys(curve["setting"])), "Arms": list(SELECTION_LABELS),
+               "Average": list(RULE_LABELS)}
+    column = {"Evidence": "tier", "Designs": "designs", "Setting": "setting", "Arms": "selection", "Average": "rule"}
+    short = {"all_reported": "any origin, any threshold", "from_transplant": "from the graft, any threshold",
+             "standard_threshold": "from the graft, standard threshold",
+             **{k: v.replace(" of study values", "") for k, v in RULE_LABELS.items()}}
+    options = [(group, option) for group, values in choices.items() for option in values]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 3 + 0.22 * len(options)), sharex=True,
+                                      gridspec_kw={"height_ratios": [3, 0.22 * len(options)]})
+    x = np.arange(len(curve))
+    top.scatter(x, curve["days"], s=14, color=PALETTE[0], zorder=3)
+    top.axhline(published, color=PALETTE[3], lw=1.2, ls="--", label=f"published: {published:g} days")
+    top.set_ylabel("Mean days, MSC arms")
+    top.set_title(title, y=1.0)
+    top.legend(loc="upper left", fontsize=8)
+    for row, (group, option) in enumerate(options):
+        taken = curve[column[group]] == option
+        bottom.scatter(x[taken], np.full(taken.sum(), row), s=6, color="0.25", marker="s")
+    bottom.set_yticks(range(len(options)), [f"{group}: {short.get(option, option)}" for group, option in options],
+                      fontsize=7)
+    bottom.set_ylim(len(options) - 0.5, -0.5)
+    bottom.set_xlabel("Analyses, sorted by their result")
+    bottom.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def evidence_map_rows(studies: pd.DataFrame) -> pd.DataFrame:
+    """Studies and patients per setting, MSC source, graft source and design ('not reported' where empty)."""
+    from .characteristics import label
+
+    shown = studies.assign(**{c: studies[c].map(label).fillna("not reported")
+                              for c in ("msc_source", "graft_source", "design")},
+                           setting=studies["setting"].fillna("not reported"))
+    return (shown.groupby(["setting", "msc_source", "graft_source", "design"])
+            .agg(studies=("study_id", "size"), patients=("n_patients", lambda n: int(n.fillna(0).sum())))
+            .reset_index())
+
+
+def evidence_map(cells: pd.DataFrame):
+    """Bubbles at MSC source (across) and graft source (down), one panel per setting; bubble area grows with
+    the patients, colour gives the design, and the number in the bubble counts the studies."""
+    settings = list(dict.fromkeys(cells["setting"]))
+    sources, grafts = sorted(cells["msc_source"].unique()), sorted(cells["graft_source"].unique())
+    designs = sorted(cells["design"].unique())
+    colour = dict(zip(designs, [PALETTE[i] for i in (0, 2, 4, 1, 7, 9, 3, 5)]))  # neighbours kept apart
+    fig, axes = plt.subplots(1, len(settings), figsize=(4.2 * len(settings) + 1.5, 0.6 * len(grafts) + 2.2),
+                             sharey=True, squeeze=False)
+    for ax, setting in zip(axes[0], settings):
+        mine = cells[cells["setting"] == setting]
+        for row in mine.itertuples():
+            shift = (designs.index(row.design) - (len(designs) - 1) / 2) * 0.18
+            x, y = sources.index(row.msc_source) + shift, grafts.index(row.graft_source)
+            ax.scatter(x, y, s=20 + 4 * row.patients, color=colour[row.design], alpha=0.8, edgecolors="0.2", zorder=3)
+            ax.annotate(str(row.studies), (x, y), ha="center", va="center", fontsize=7, zorder=4)
+        ax.set_xticks(range(len(sources)), sources, rotation=30, ha="right", fontsize=8)
+        ax.set_xlim(-0.6, len(sources) - 0.4)
+        ax.set_title(SETTING_TITLES.get(setting, "Setting not reported"), y=1.0, fontsize=10)
+    axes[0][0].set_yticks(range(len(grafts)), grafts, fontsize=8)
+    axes[0][0].set_ylim(-0.6, len(grafts) - 0.4)
+    axes[0][0].set_ylabel("Graft source")
+    fig.supxlabel("MSC tissue source", fontsize=9)
+    handles = [plt.Line2D([], [], marker="o", ls="", color=colour[d], label=d) for d in designs]
+    fig.legend(handles=handles, loc="upper right", fontsize=7, title="Design", title_fontsize=7)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
     return fig

@@ -413,9 +413,19 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
     problems += _bibliography_problems(data_dir, studies, frames["screening"])
     problems += _window_problems(studies, params)
     problems += _reserved_id_problems(studies)
+    problems += _strand_problems(frames["search_log"], "data/search_log.csv")
     problems += _double_extraction_problems(frames["reproduction_li2021"], "data/" + paths["reproduction_li2021"]
                                             .relative_to(data_dir).as_posix())
     return problems
+
+
+def _strand_problems(search_log: pd.DataFrame, file: str) -> list[Problem]:
+    """Every strand has a name for the search chapter (search.STRAND_LABELS)."""
+    from .search import STRAND_LABELS
+
+    return [Problem(file, _line(i), "strand", strand, f"expected a strand named in STRAND_LABELS of "
+                    f"src/mscreview/search.py ({', '.join(STRAND_LABELS)}); name a new strand there")
+            for i, strand in search_log["strand"].items() if strand not in STRAND_LABELS]
 
 
 def _double_extraction_problems(inputs: pd.DataFrame, file: str) -> list[Problem]:
