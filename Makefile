@@ -1,10 +1,10 @@
-# The only entry points: make book, make test (and make clean, make lock).
+# The entry points: make book, make test; for authors make pdf (and make clean, make lock).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: book test bench env browser oracle lock clean
+.PHONY: book pdf test bench env browser oracle lock clean
 
 # Browser tests drive Debian's chromium (a browser a tool downloads at install time cannot be fetched here).
 CHROMIUM := /usr/bin/chromium
@@ -37,7 +37,19 @@ $(METAFOR):
 
 oracle: $(METAFOR)
 
-test: $(STAMP) $(CHROMIUM) $(METAFOR)
+# The PDF manuscript: Debian's TeX Live (XeLaTeX) and poppler (pdfinfo, pdftotext for the test).
+LATEXMK := /usr/bin/latexmk
+
+$(LATEXMK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends texlive-xetex \
+		texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre latexmk fonts-dejavu-core \
+		poppler-utils
+
+pdf: book $(LATEXMK)
+	$(BIN)/python -m mscreview.pdf
+
+test: $(STAMP) $(CHROMIUM) $(METAFOR) $(LATEXMK)
 	$(BIN)/python -m pytest
 
 # Build-time benchmark: ours against plain Jupyter Book, and at 1,000 studies (prints figures).

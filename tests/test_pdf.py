@@ -1,0 +1,47 @@
+"""The PDF manuscript: typeset from the HTML build's executed notebooks, with the same numbers as the book."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+from test_build import glued_values
+
+from mscreview import claims
+from mscreview.params import load_params
+from mscreview.load import load_evidence
+
+pytestmark = pytest.mark.build
+
+
+@pytest.fixture(scope="module")
+def manuscript(built):
+    before = {p: p.stat().st_mtime_ns for p in (built / "book" / "source" / "notebooks").glob("*.ipynb")}
+    result = subprocess.run([sys.executable, "-m", "mscreview.pdf", "--output", str(built)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-4000:]
+    after = {p: p.stat().st_mtime_ns for p in before}
+    assert before == after, "the PDF must not touch (or re-execute) the HTML build's notebooks"
+    text = subprocess.run(["pdftotext", "-layout", str(built / "pdf" / "book.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return result.stdout, re.sub(r"\s+", " ", text)
+
+
+def test_the_pdf_reports_its_pages_and_holds_the_review_but_not_the_audit_pages(manuscript):
+    report, text = manuscript
+    assert re.search(r"^\d+ pages in \d+ s: .*book\.pdf$", report.strip().splitlines()[-1])
+    for title in ("Search", "Study selection", "Included studies", "Engraftment", "Confronting the published abstract",
+                  "Quantitative synthesis", "An earlier meta-analysis, rerun", "Risk of bias", "Methods"):
+        assert title in text, title
+    assert "Audit:" not in text and "from mscreview" not in text  # no audit pages, no code
+
+
+def test_the_pdf_shows_the_glued_counts_and_claim_statuses_of_the_book(built, manuscript):
+    _, text = manuscript
+    studies = glued_values(built, "notebooks/03_studies")
+    assert f"The {studies['n_studies']} included studies" in text
+    assert f"analysed {studies['n_patients']} patients" in text
+    params = load_params()
+    rows = claims.claim_rows_by_tier(load_evidence(params["data_dir"], params), params)["all"]
+    for row in rows.itertuples():
+        assert re.search(re.escape(row.id) + r":.{0,400}?" + re.escape(row.status), text), row.id
