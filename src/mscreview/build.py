@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +71,16 @@ class LocalKernelManager(AsyncKernelManager):
 
 def _silent(message: str) -> None:
     pass
+
+
+_REPORT_LOCK = threading.Lock()
+
+
+def _print_line(message: str) -> None:
+    """One whole line per call, even when chapters executing in parallel report at once."""
+    with _REPORT_LOCK:
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
 
 
 @dataclass(frozen=True)
@@ -353,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     print(f"building the book into {output}", flush=True)
     try:
-        result = build(output, args.params.resolve(), report=lambda line: print(line, flush=True))
+        result = build(output, args.params.resolve(), report=_print_line)
     except (BuildError, papermill.PapermillExecutionError) as error:
         print(f"build failed: {error}", file=sys.stderr)
         return 1

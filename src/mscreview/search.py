@@ -29,6 +29,7 @@ STRAND_LABELS = {
     "W": "W: extraction of newly included studies, second reader (round 4)",
     "X": "X: candidates from citation chasing, first reader (round 4)",
     "Y": "Y: candidates from citation chasing, second reader (round 4)",
+    "Z": "Z: author, year and journal of included studies, both readers (round 4)",
 }
 
 FAMILY_LABELS = {
