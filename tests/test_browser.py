@@ -130,6 +130,8 @@ def test_the_studies_table_sorts_and_its_filter_count_matches_the_data(browser, 
     studies = evidence.studies
     page = open_page(browser, site + "notebooks/03_studies.html")
     wait_for_table(page, "studies-table")
+    assert page.locator(".dt-info").inner_text().startswith(f"Showing 1 to {min(25, len(studies))} of {len(studies)}")
+    page.locator(".dt-length select").select_option("100")  # every study on one page (the reader's choice too)
     labels = {row.study_id: study_label(row) for _, row in studies.iterrows()}
     assert sorted(visible_studies(page)) == sorted(labels.values())
 
