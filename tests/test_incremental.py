@@ -32,7 +32,7 @@ def test_a_cold_build_executes_every_chapter(first_build):
     assert result["executed"] == ["01_search", "02_selection", "03_studies", "04_engraftment", "05_safety",
                                   "06_claims", "07_data_dictionary", "08_synthesis", "09_subgroup-design",
                                   "09_subgroup-graft_source", "09_subgroup-msc_source", "09_subgroup-setting",
-                                  "10_risk_of_bias", "11_certainty"]
+                                  "10_risk_of_bias", "11_certainty", "12_reproduction"]
 
 
 def test_parallel_chapter_execution_leaves_the_working_directory_alone(first_build):

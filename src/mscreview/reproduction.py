@@ -20,7 +20,8 @@ from .params import REPO_ROOT, load_params
 SOURCE_DOI = "10.1186/s13287-021-02304-x"
 # the review pooled randomized trials apart from the non-randomized studies
 DESIGN_GROUPS = {"RCT": "rct", "HCT": "non_randomized", "PCT": "non_randomized"}
-CONVERSIONS = {"luo_wan": "Luo 2018 mean, Wan 2014 SD (our engine's)", "hozo": "Hozo 2005 (the RevMan era's)"}
+CONVERSIONS = {"luo_wan": "Luo 2018 mean, Wan 2014 SD (as this book converts)",
+               "hozo": "Hozo 2005 (common when RevMan 5 was current)"}
 MODELS = {"FE": "inverse-variance fixed effect", "DL": "DerSimonian-Laird random effects"}
 OUTCOMES = {"neutrophil": ("neutrophil_days", "SMD"), "platelet": ("platelet_days", "SMD"), "cgvhd": ("cgvhd", "RR")}
 
