@@ -208,3 +208,17 @@ def test_the_downloads_page_offers_every_data_file_notebook_and_figure_as_svg_an
     downloads = built / "book" / "html" / "_downloads"
     served = {p.name for p in downloads.rglob("*") if p.is_file()}
     assert {f"{name}.{ext}" for name in figures for ext in ("svg", "png")} <= served
+
+
+def test_the_new_figures_are_drawn_with_alt_text_and_offered_as_data(built):
+    expected = {"notebooks/03_studies": ["fig-evidence-map"], "notebooks/06_claims": ["fig-spec-neut", "fig-spec-plt"],
+                "notebooks/04_engraftment": ["fig-range-neutrophil-1", "fig-range-platelet-1"]}
+    for page, names in expected.items():
+        soup = html_of(built, page)
+        for name in names:
+            figure = soup.find(id=name)
+            assert figure is not None, f"{page}: no figure {name}"
+            image = figure.find("img")
+            assert image is not None and len(image.get("alt", "")) > 40, f"{page}: {name} has no alt text"
+            data = built / "book" / "html" / "_downloads"
+            assert any(p.name == f"{name.replace('-', '_')}.csv" for p in data.rglob("*.csv")), f"{name}: no CSV"
