@@ -222,3 +222,11 @@ def test_the_new_figures_are_drawn_with_alt_text_and_offered_as_data(built):
             assert image is not None and len(image.get("alt", "")) > 40, f"{page}: {name} has no alt text"
             data = built / "book" / "html" / "_downloads"
             assert any(p.name == f"{name.replace('-', '_')}.csv" for p in data.rglob("*.csv")), f"{name}: no CSV"
+
+
+def test_no_chapter_shows_a_warning_or_error_stream_to_the_reader(built):
+    streams = [f"{path.stem}: {output.get('text', '')[:120]}"
+               for path in sorted((built / "book" / "source" / "notebooks").glob("*.ipynb"))
+               for cell in nbformat.read(path, as_version=4).cells for output in cell.get("outputs", [])
+               if output.get("output_type") == "stream" and output.get("name") == "stderr"]
+    assert not streams

@@ -8,6 +8,7 @@ follow metafor's ``rma(..., test="knha")`` and ``predict()``: t distribution wit
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,12 +114,20 @@ def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 
     raise RuntimeError("REML did not converge")
 
 
+def _statsmodels_tau2(y: np.ndarray, v: np.ndarray, method_re: str) -> float:
+    # statsmodels also computes its own random-effects summaries, which warn (sqrt of a negative, I^2 of
+    # zero heterogeneity) for data we handle ourselves; only its tau^2 is used here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(combine_effects(y, v, method_re=method_re).tau2)
+
+
 def dl_tau2(y: np.ndarray, v: np.ndarray) -> float:
-    return float(combine_effects(y, v, method_re="chi2").tau2)
+    return _statsmodels_tau2(y, v, "chi2")
 
 
 def pm_tau2(y: np.ndarray, v: np.ndarray) -> float:
-    return float(combine_effects(y, v, method_re="iterated").tau2)
+    return _statsmodels_tau2(y, v, "iterated")
 
 
 def fixed_tau2(y: np.ndarray, v: np.ndarray) -> float:

@@ -68,7 +68,10 @@ def write_latex(stage: Path, latex_dir: Path) -> None:
         confoverrides={"external_toc_path": (stage / "_toc.yml").as_posix(), "latex_individualpages": False,
                        "latex_elements": {"papersize": "a4paper", "pointsize": "10pt",
                                           "fontpkg": r"\setmainfont{DejaVu Serif}\setsansfont{DejaVu Sans}"
-                                                     r"\setmonofont{DejaVu Sans Mono}"}},
+                                                     r"\setmonofont{DejaVu Sans Mono}",
+                                          # wide tables of many columns: a smaller font keeps their words whole
+                                          "preamble": r"\AtBeginEnvironment{tabulary}{\scriptsize}"
+                                                      r"\AtBeginEnvironment{longtable}{\scriptsize}"}},
         builder="latex", warningiserror=False, keep_going=True, quiet=True)
     if isinstance(result, Exception) or result:
         raise PdfError(f"the LaTeX builder failed: {result!r}")

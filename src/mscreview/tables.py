@@ -39,4 +39,9 @@ def markdown_table(frame: pd.DataFrame, index: bool = False) -> Markdown:
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return Markdown("\n".join([header, rule, *rows]))
+    # class longtable: in the PDF a table runs over several pages instead of being cut at the first; column
+    # widths in proportion to their longest text (bounded) let LaTeX wrap cells instead of running off the page
+    cells = [[str(c) for c in frame.columns]] + [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [min(max(len(row[i]) for row in cells), 40) + 4 for i in range(len(frame.columns))]
+    return Markdown("\n".join(["```{table}", ":class: longtable", f":widths: {' '.join(map(str, widths))}", "",
+                                header, rule, *rows, "```"]))
