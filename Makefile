@@ -20,7 +20,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 env: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python -m mscreview.build
+	$(BIN)/python -m mscreview.book.build
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -47,7 +47,7 @@ $(LATEXMK):
 		poppler-utils
 
 pdf: book $(LATEXMK)
-	$(BIN)/python -m mscreview.pdf
+	$(BIN)/python -m mscreview.book.pdf
 
 test: $(STAMP) $(CHROMIUM) $(METAFOR) $(LATEXMK)
 	$(BIN)/python -m pytest

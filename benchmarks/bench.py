@@ -25,9 +25,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import generate  # noqa: E402
 
-from mscreview.audit import write_study_sources  # noqa: E402
-from mscreview.build import build, chapters, name_the_variant, stage_sources, write_generated_pages  # noqa: E402
+from mscreview.book.build import build, chapters, name_the_variant, stage_sources, write_generated_pages  # noqa: E402
 from mscreview.params import REPO_ROOT, load_params  # noqa: E402
+from mscreview.presentation.audit import write_study_sources  # noqa: E402
 
 
 def seconds(action) -> float:

@@ -6,8 +6,8 @@ import random
 import shutil
 from pathlib import Path
 
-from mscreview import extraction
-from mscreview.load import write_rows
+from mscreview.evidence import extraction
+from mscreview.evidence.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))

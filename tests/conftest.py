@@ -23,7 +23,7 @@ def evidence_dir(tmp_path):
 
 
 def run_build(output: Path, params_file: Path = REPO / "params.yaml"):
-    return subprocess.run([sys.executable, "-m", "mscreview.build", "--output", str(output), "--params", str(params_file)],
+    return subprocess.run([sys.executable, "-m", "mscreview.book.build", "--output", str(output), "--params", str(params_file)],
                           capture_output=True, text=True)
 
 

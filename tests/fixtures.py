@@ -8,10 +8,13 @@ import json
 import shutil
 from pathlib import Path
 
-from mscreview import extraction
-from mscreview.load import write_rows
+from mscreview.evidence import extraction
+from mscreview.evidence.load import write_rows
 
 REPO = Path(__file__).resolve().parents[1]
+# The figures issue 16 added, by chapter page: the build and browser tests both look for them.
+NEW_FIGURES = {"notebooks/03_studies": ["fig-evidence-map"], "notebooks/06_claims": ["fig-spec-neut", "fig-spec-plt"],
+               "notebooks/04_engraftment": ["fig-range-neutrophil-1", "fig-range-platelet-1"]}
 SCHEMA = json.loads((REPO / "data" / "datapackage.json").read_text(encoding="utf-8"))
 COLUMNS = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in SCHEMA["resources"]}
 NEEDS_SOURCE = {r["name"]: {f["name"] for f in r["schema"]["fields"] if f.get("provenance")}

@@ -3,9 +3,9 @@ import json
 
 from fixtures import STUDIES, write_evidence
 
-from mscreview.audit import (PARTS_FILE, SHELL_SOURCE, SHELL_STUDY, SLOT, audit_page, fill, write_audit_pages,
+from mscreview.presentation.audit import (PARTS_FILE, SHELL_SOURCE, SHELL_STUDY, SLOT, audit_page, fill, write_audit_pages,
                              write_audit_sources)
-from mscreview.load import load_tables, table_columns
+from mscreview.evidence.load import load_tables, table_columns
 
 
 def evidence_of(folder):

@@ -12,13 +12,13 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from fixtures import REPO
+from fixtures import NEW_FIGURES, REPO
 
-from mscreview.characteristics import label
-from mscreview.interactive import provenance_index, study_label
-from mscreview.tiers import LEVEL_LABELS
-from mscreview.load import load_evidence
+from mscreview.analysis.characteristics import label
+from mscreview.evidence.load import load_evidence
+from mscreview.evidence.tiers import LEVEL_LABELS
 from mscreview.params import load_params
+from mscreview.presentation.interactive import provenance_index, study_label
 
 pytestmark = pytest.mark.build
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -209,6 +209,31 @@ def test_on_a_phone_a_wide_table_scrolls_in_its_own_frame_with_the_study_column_
     assert frames, "no table of the engraftment chapter is wider than a phone"
     assert all(frame == ["auto", "sticky"] for frame in frames), frames
     page.close()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_new_figures_show_with_alt_text_within_the_page(browser, site, width):
+    """Each figure is decoded by the browser (not a broken image), has its alt text, fits the column, and its
+    page logs no error; at desktop and at phone width."""
+    problems = []
+    for chapter, names in NEW_FIGURES.items():
+        page = open_page(browser, site + chapter + ".html", width=width)
+        for name in names:
+            shown = page.evaluate("""name => { const img = document.querySelector(`#${name} img`);
+                if (!img) return null; img.scrollIntoView(); const box = img.getBoundingClientRect();
+                return {decoded: img.complete && img.naturalWidth > 0, alt: img.alt.length, right: box.right,
+                        width: box.width, page: document.documentElement.clientWidth}; }""", name)
+            if shown is None:
+                problems.append(f"{chapter}: no image in #{name}")
+                continue
+            problems += [f"{chapter}: {name} {what}" for what, bad in [
+                ("is not decoded", not shown["decoded"]), ("has no alt text", shown["alt"] < 40),
+                ("is wider than the page", shown["right"] > shown["page"] + 1), ("is not drawn", shown["width"] < 50)]
+                if bad]
+        page.wait_for_load_state("networkidle")
+        problems += [f"{chapter}: console: {e}" for e in page.errors]
+        page.close()
+    assert not problems
 
 
 def test_every_internal_link_and_anchor_resolves(html_dir):

@@ -12,13 +12,13 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import run_build
-from fixtures import REPO, STUDIES, write_evidence, write_params
+from fixtures import NEW_FIGURES, REPO, STUDIES, write_evidence, write_params
 
-from mscreview import claims, engraftment as eg, prisma
-from mscreview.audit import PARTS_FILE, write_study_sources
-from mscreview.characteristics import patients_total
-from mscreview.load import load_evidence
+from mscreview.analysis import claims, engraftment as eg, prisma
+from mscreview.analysis.characteristics import patients_total
+from mscreview.evidence.load import load_evidence
 from mscreview.params import load_params
+from mscreview.presentation.audit import PARTS_FILE, write_study_sources
 
 pytestmark = pytest.mark.build
 GLUE_ROLE = re.compile(r"\{glue:text\}`([A-Za-z0-9_]+)`")
@@ -85,7 +85,7 @@ def test_every_study_has_an_audit_page_linked_from_the_index_but_not_listed_in_t
 def test_audit_pages_are_the_pages_sphinx_renders_from_each_studys_own_source(built, evidence, tmp_path):
     stage = shutil.copytree(built / "book" / "source", tmp_path / "source")
     write_study_sources(stage, json.loads((stage / "audit" / PARTS_FILE).read_text()))
-    subprocess.run([sys.executable, "-m", "mscreview.render", str(stage), "2"], check=True, capture_output=True,
+    subprocess.run([sys.executable, "-m", "mscreview.book.render", str(stage), "2"], check=True, capture_output=True,
                    env=dict(os.environ, PYTHONHASHSEED="0"))
     ours, sphinx = built / "book" / "html", stage / "_build" / "html"
     pages = sorted(p.relative_to(sphinx) for p in [*sphinx.glob("audit/*.html"), *sphinx.glob("_sources/audit/*.md")])
@@ -194,8 +194,8 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(built, tmp_path):
 
 
 def test_the_downloads_page_offers_every_data_file_notebook_and_figure_as_svg_and_png(built):
-    from mscreview.downloads import glued_figures
-    from mscreview.validate import resource_paths
+    from mscreview.presentation.downloads import glued_figures
+    from mscreview.evidence.validate import resource_paths
 
     page = html_of(built, "downloads")
     offered = {a.get_text(strip=True) for a in page.select("a.download, a.reference.download")}
@@ -211,9 +211,7 @@ def test_the_downloads_page_offers_every_data_file_notebook_and_figure_as_svg_an
 
 
 def test_the_new_figures_are_drawn_with_alt_text_and_offered_as_data(built):
-    expected = {"notebooks/03_studies": ["fig-evidence-map"], "notebooks/06_claims": ["fig-spec-neut", "fig-spec-plt"],
-                "notebooks/04_engraftment": ["fig-range-neutrophil-1", "fig-range-platelet-1"]}
-    for page, names in expected.items():
+    for page, names in NEW_FIGURES.items():
         soup = html_of(built, page)
         for name in names:
             figure = soup.find(id=name)

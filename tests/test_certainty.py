@@ -3,7 +3,7 @@ import math
 
 import pandas as pd
 
-from mscreview import certainty, meta
+from mscreview.analysis import certainty, meta
 
 STUDIES = pd.DataFrame({"study_id": ["r1", "r2", "n1"], "design": ["rct", "rct", "controlled_non_randomized"]})
 OUTCOMES = pd.DataFrame({"study_id": ["r1", "r1", "r2", "r2", "n1", "n1"], "n_patients": [40, 40, 50, 50, 10, 10]})

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from fixtures import REPO
 
-from mscreview import claims
-from mscreview.load import load_evidence
+from mscreview.analysis import claims
+from mscreview.evidence.load import load_evidence
 
 SHARED = REPO.parent / "shared" / "published_review.md"
 
@@ -80,7 +80,7 @@ def test_a_claim_without_any_data_cannot_be_checked(evidence_dir, params):
 def test_a_tie_for_most_frequent_value_keeps_every_tied_value():
     import pandas as pd
 
-    from mscreview.claims import top_values
+    from mscreview.analysis.claims import top_values
 
     studies = pd.DataFrame({"route": ["intravenous", "intra_bone_marrow", None, "intravenous", "intra_bone_marrow"]})
     assert top_values(studies, "route", 1) == ["intra_bone_marrow", "intravenous"]
@@ -89,7 +89,7 @@ def test_a_tie_for_most_frequent_value_keeps_every_tied_value():
 
 
 def test_a_few_studies_are_cited_and_many_are_counted_and_named_by_key():
-    from mscreview.tables import CITED_ONE_BY_ONE, cite_studies
+    from mscreview.presentation.tables import CITED_ONE_BY_ONE, cite_studies
 
     few = [f"s{i}" for i in range(CITED_ONE_BY_ONE)]
     assert cite_studies(few).count("{cite:t}") == CITED_ONE_BY_ONE

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
-from mscreview import engraftment as eg
-from mscreview.load import read_table
+from mscreview.analysis import engraftment as eg
+from mscreview.evidence.load import read_table
 
 RULES = ["unweighted_mean", "patient_weighted_mean", "median"]
 

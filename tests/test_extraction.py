@@ -5,7 +5,7 @@ import csv
 import pytest
 import yaml
 
-from mscreview import extraction
+from mscreview.evidence import extraction
 
 FORM = {
     "study_id": "delta2012",
@@ -209,7 +209,7 @@ def test_update_adds_identity_and_review_readings_to_an_imported_study_without_c
     for row in rows:
         if row["study_id"] == "delta2012":
             row["os_percent"] = ""
-    from mscreview.load import write_rows
+    from mscreview.evidence.load import write_rows
     write_rows(data / "outcomes.csv", list(rows[0]), rows)
     added = extraction.update_study("delta2012", data, extraction.log_disagreements(data, forms), forms)
     study = [r for r in csv.DictReader((data / "studies.csv").open()) if r["study_id"] == "delta2012"][0]

@@ -7,7 +7,7 @@ import sys
 import pytest
 from fixtures import write_evidence, write_params
 
-from mscreview.build import build
+from mscreview.book.build import build
 
 pytestmark = pytest.mark.build
 
@@ -81,7 +81,7 @@ def test_editing_one_data_file_reexecutes_exactly_the_chapters_that_read_it(firs
 def test_the_build_runs_with_networking_cut_off(tmp_path):
     data = write_evidence(tmp_path / "data")
     params = write_params(tmp_path / "params.yaml", data)
-    script = (f"ip link set lo up && {sys.executable} -m mscreview.build --output {tmp_path / '_build'} "
+    script = (f"ip link set lo up && {sys.executable} -m mscreview.book.build --output {tmp_path / '_build'} "
               f"--params {params}")
     result = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True)
     if "Operation not permitted" in result.stderr:
@@ -102,7 +102,7 @@ def test_killing_a_build_midway_leaves_the_previous_book(first_build):
     original = outcomes.read_text()
     outcomes.write_text(original.replace(",18,mean,", ",17,mean,", 1))  # forces re-execution
     try:
-        process = subprocess.Popen([sys.executable, "-m", "mscreview.build", "--output", str(root / "_build"),
+        process = subprocess.Popen([sys.executable, "-m", "mscreview.book.build", "--output", str(root / "_build"),
                                     "--params", str(params)], start_new_session=True,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(4)  # validation done, notebooks executing

@@ -1,9 +1,9 @@
 """Cells of the interactive tables: escaped values, their source as a tooltip, studies linked to audit pages."""
 from fixtures import STUDIES, write_evidence
 
-from mscreview.characteristics import characteristics_table
-from mscreview.interactive import interactive_table, offline_bundle
-from mscreview.load import read_table
+from mscreview.presentation.evidence_tables import characteristics_table
+from mscreview.evidence.load import read_table
+from mscreview.presentation.interactive import interactive_table, offline_bundle
 
 
 def test_values_carry_their_source_and_studies_link_to_their_audit_page(tmp_path):

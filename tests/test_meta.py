@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from mscreview import meta
+from mscreview.analysis import meta
 
 BCG = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619), (33, 5036, 47, 5761),
        (180, 1361, 372, 1079), (8, 2537, 10, 619), (505, 87886, 499, 87892), (29, 7470, 45, 7232),
@@ -123,7 +123,7 @@ def test_a_reported_mean_and_sd_pass_unconverted_and_a_bare_median_gives_nothing
 def synthetic_effects(tmp_path):
     from fixtures import OUTCOMES, write_evidence
 
-    from mscreview.load import read_table
+    from mscreview.evidence.load import read_table
 
     outcomes = [dict(row) for row in OUTCOMES]
     outcomes[1].update(neut_interval="range", neut_low="10", neut_high="25", graft_failure_n="2")  # alpha control
@@ -162,7 +162,7 @@ def test_graft_failure_with_a_zero_arm_is_corrected(tmp_path):
 
 
 def test_every_comparative_study_of_the_real_data_is_analysed_or_explained():
-    from mscreview.load import read_table
+    from mscreview.evidence.load import read_table
     from mscreview.params import load_params
 
     outcomes = read_table(load_params()["data_dir"], "outcomes")
@@ -186,7 +186,7 @@ def test_identical_subgroups_show_no_difference():
 def test_subgroup_levels_come_from_the_study_design(tmp_path):
     from fixtures import STUDIES, write_evidence
 
-    from mscreview.load import read_table
+    from mscreview.evidence.load import read_table
 
     effects = synthetic_effects(tmp_path)
     studies = read_table(write_evidence(tmp_path / "data2", studies=STUDIES), "studies")

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mscreview import meta, reproduction, tiers
-from mscreview.load import load_tables
+from mscreview.analysis import meta, reproduction
+
+from mscreview.evidence import tiers
+from mscreview.evidence.load import load_tables
 from mscreview.params import REPO_ROOT, load_params
 
 from metafor import metafor

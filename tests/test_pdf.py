@@ -8,9 +8,9 @@ import sys
 import pytest
 from test_build import glued_values
 
-from mscreview import claims
+from mscreview.analysis import claims
+from mscreview.evidence.load import load_evidence
 from mscreview.params import load_params
-from mscreview.load import load_evidence
 
 pytestmark = pytest.mark.build
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.build
 @pytest.fixture(scope="module")
 def manuscript(built):
     before = {p: p.stat().st_mtime_ns for p in (built / "book" / "source" / "notebooks").glob("*.ipynb")}
-    result = subprocess.run([sys.executable, "-m", "mscreview.pdf", "--output", str(built)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "mscreview.book.pdf", "--output", str(built)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-4000:]
     after = {p: p.stat().st_mtime_ns for p in before}
     assert before == after, "the PDF must not touch (or re-execute) the HTML build's notebooks"

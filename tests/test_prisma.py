@@ -1,8 +1,8 @@
 """PRISMA counts against an independent count of the synthetic screening log."""
 from fixtures import SCREENING, SEARCH_LOG
 
-from mscreview.load import read_table
-from mscreview.prisma import awaiting_classification, exclusion_reasons, prisma_counts
+from mscreview.analysis.prisma import awaiting_classification, exclusion_reasons, prisma_counts
+from mscreview.evidence.load import read_table
 
 
 def test_counts_match_a_hand_count_of_the_log(evidence_dir):
@@ -54,7 +54,7 @@ def test_studies_awaiting_classification_are_listed_with_why(evidence_dir):
 
 
 def test_screening_is_aligned_with_the_extracted_studies():
-    from mscreview.search_import import align_with_studies
+    from mscreview.evidence.search_import import align_with_studies
 
     screening = [
         {"record_id": "R1", "decision": "included", "study_id": "", "doi": "10.1/a", "pmid": "", "notes": "", "report_role": ""},

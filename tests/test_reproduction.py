@@ -8,7 +8,7 @@ import pytest
 from fixtures import REPRODUCTION, write_evidence
 from test_validate import problems_of, with_change
 
-from mscreview import meta, reproduction
+from mscreview.analysis import meta, reproduction
 
 
 def test_hozo_conversion_follows_its_three_sample_size_bands():

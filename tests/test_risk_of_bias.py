@@ -4,8 +4,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mscreview import risk_of_bias as rb
-from mscreview.validate import RISK_OF_BIAS_TOOLS
+from mscreview.evidence import risk_of_bias as rb
+from mscreview.evidence.validate import RISK_OF_BIAS_TOOLS
 
 from fixtures import write_evidence
 
@@ -84,7 +84,7 @@ def test_every_included_study_is_appraised_in_every_domain_of_its_tool_with_supp
 
 
 def test_a_discrepancy_for_a_judgement_not_in_the_table_stops_the_build(tmp_path, params):
-    from mscreview.validate import validation_problems
+    from mscreview.evidence.validate import validation_problems
 
     folder = write_evidence(tmp_path / "data", risk_of_bias_discrepancies=[{
         "study_id": "zz1999", "tool": "rob2", "domain": "overall", "pass1_judgement": "low",

@@ -1,7 +1,7 @@
 """The search log: yield per query family, so a reader sees where the returns ran out."""
 import pandas as pd
 
-from mscreview import search
+from mscreview.analysis import search
 
 
 def test_yield_per_family_counts_new_records_and_included_reports():
@@ -28,9 +28,9 @@ def test_a_family_whose_queries_found_nothing_new_shows_zero():
 
 def test_screening_and_search_log_are_what_the_strand_exports_give():
     """The PRISMA counts come from screening.csv, so it must be the importer's output, never edited by hand."""
-    from mscreview.load import read_rows
+    from mscreview.evidence.load import read_rows
     from mscreview.params import REPO_ROOT
-    from mscreview.search_import import align_with_studies, merge
+    from mscreview.evidence.search_import import align_with_studies, merge
 
     data = REPO_ROOT / "data"
     log, screening = merge()

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sphinxcontrib.bibtex.domain import BibtexDomain
 
-from mscreview import sphinx_citations
+from mscreview.book import sphinx_citations
 
 ORIGINAL_FILTER = BibtexDomain.get_filtered_entries  # taken before any build patches the class
 

@@ -2,8 +2,11 @@
 import pandas as pd
 from fixtures import write_evidence
 
-from mscreview import claims, tiers
-from mscreview.load import load_evidence
+from mscreview.analysis import claims
+
+from mscreview.evidence import tiers
+from mscreview.evidence.load import load_evidence
+from mscreview.presentation.tables import claims_table
 
 
 def test_a_study_known_only_from_a_review_table_is_secondary(evidence_dir, params):
@@ -49,6 +52,6 @@ def test_claims_are_confronted_on_all_tiers_and_on_primary_reports_only(evidence
     by_tier = claims.claim_rows_by_tier(ev, params)
     assert by_tier["all"].set_index("id").loc["C1", "ours"] == "3"
     assert by_tier["primary"].set_index("id").loc["C1", "ours"] == "2"
-    table = claims.claims_table(by_tier).set_index("Claim")
+    table = claims_table(by_tier).set_index("Claim")
     row = table.loc[table.index.str.startswith("C2")].iloc[0]
     assert (row["Ours (all tiers)"], row["Ours (primary reports only)"]) == ("60", "30")

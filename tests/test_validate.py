@@ -4,8 +4,8 @@ import copy
 import pytest
 from fixtures import OUTCOMES, SCREENING, STUDIES, write_evidence
 
-from mscreview.load import load_evidence
-from mscreview.validate import DataError, validation_problems
+from mscreview.evidence.load import load_evidence
+from mscreview.evidence.validate import DataError, validation_problems
 
 
 def problems_of(folder, params):

@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from . import meta
+from mscreview.analysis import meta
 
 LEVELS = ["very low", "low", "moderate", "high"]
 OUTCOMES = {"neutrophil_days": "Time to neutrophil engraftment", "platelet_days": "Time to platelet engraftment",
@@ -85,7 +85,7 @@ def comparative_row(outcome: str, effects: pd.DataFrame, pooled: pd.DataFrame, o
 
 
 def safety_row(studies: pd.DataFrame, safety: pd.DataFrame, rob: pd.DataFrame) -> dict:
-    from .safety import serious_related_events
+    from mscreview.analysis.safety import serious_related_events
 
     reporting = studies[studies["msc_safety_statement"].fillna("not_reported") != "not_reported"]
     serious = serious_related_events(safety, studies)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
+from mscreview.evidence.tiers import TIER_LABELS
+
 
 def cite(study_id: str) -> str:
     """An in-text citation of a study (author, year) linked to the reference list."""
@@ -45,3 +47,23 @@ def markdown_table(frame: pd.DataFrame, index: bool = False) -> Markdown:
     widths = [min(max(len(row[i]) for row in cells), 40) + 4 for i in range(len(frame.columns))]
     return Markdown("\n".join(["```{table}", ":class: longtable", f":widths: {' '.join(map(str, widths))}", "",
                                 header, rule, *rows, "```"]))
+
+
+def claims_table(by_tier: dict[str, pd.DataFrame], synthesis: dict[str, str] | None = None) -> pd.DataFrame:
+    """The claims table: ours and the status on all tiers and on primary reports only, side by side.
+
+    ``synthesis`` adds what the quantitative synthesis says about some claims."""
+    rows, primary = by_tier["all"], by_tier["primary"].set_index("id")
+    table = pd.DataFrame({
+        "Claim": rows["id"] + ": " + rows["claim"],
+        "Published": rows["published"],
+        f"Ours ({TIER_LABELS['all']})": rows["ours"],
+        f"Status ({TIER_LABELS['all']})": rows["status"],
+        f"Ours ({TIER_LABELS['primary']})": rows["id"].map(primary["ours"]),
+        f"Status ({TIER_LABELS['primary']})": rows["id"].map(primary["status"]),
+        "Why (all tiers)": rows["why"],
+        "Studies behind ours (all tiers)": [cite_studies(ids) for ids in rows["studies"]],
+    })
+    if synthesis is not None:
+        table["Quantitative synthesis"] = [synthesis.get(i) for i in rows["id"]]
+    return table

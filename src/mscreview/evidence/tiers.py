@@ -12,8 +12,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from .load import Evidence
-from .validate import cell_values, is_identity, normalise
+from mscreview.evidence.load import Evidence
+from mscreview.evidence.validate import cell_values, is_identity, normalise
 
 TIER_LABELS = {"all": "all tiers", "primary": "primary reports only"}
 LEVEL_LABELS = {"primary": "own report", "secondary": "review's table", "citation": "citing page (identity)"}

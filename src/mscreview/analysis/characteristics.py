@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .interactive import Column, sourced_table
-from .tiers import study_tiers
 
 DESIGN_LABELS = {
     "rct": "Randomized trial",
@@ -20,29 +18,6 @@ def label(value: str | None) -> str | None:
     if value is None or pd.isna(value):
         return None
     return DESIGN_LABELS.get(value, str(value).replace("_", " "))
-
-
-CHARACTERISTICS_COLUMNS = [
-    Column("Design", ("design",), lambda r: label(r["design"])),
-    Column("Country", ("country",)),
-    Column("Patients", ("n_patients",)),
-    Column("Setting", ("setting",), lambda r: label(r["setting"])),
-    Column("Disease", ("diseases",)),
-    Column("Graft", ("graft_source",), lambda r: label(r["graft_source"])),
-    Column("Donor", ("donor_type",), lambda r: label(r["donor_type"])),
-    Column("MSC source", ("msc_source",), lambda r: label(r["msc_source"])),
-    Column("MSC dose", ("msc_dose",)),
-    Column("Route", ("route",), lambda r: label(r["route"])),
-    Column("Timing", ("timing",)),
-    Column("Evidence tier", ("tier",)),
-]
-
-
-def characteristics_table(studies: pd.DataFrame, provenance: pd.DataFrame) -> pd.DataFrame:
-    """One row per study, in publication order, each value with where it was read."""
-    ordered = studies.sort_values(["year", "study_id"], kind="stable")
-    ordered = ordered.assign(tier=ordered["study_id"].map(study_tiers(studies, provenance)))
-    return sourced_table(ordered, "studies", CHARACTERISTICS_COLUMNS, provenance, studies)
 
 
 def studies_by(studies: pd.DataFrame, column: str) -> pd.Series:

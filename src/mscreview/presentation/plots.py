@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.patches import FancyBboxPatch
 
-from .prisma import ARMS, REASON_LABELS
+from mscreview.analysis.prisma import ARMS, REASON_LABELS
 
 PALETTE = sns.color_palette("colorblind")
 ARM_COLOURS = {"msc": PALETTE[0], "control": PALETTE[1]}
@@ -65,7 +65,7 @@ ROWS_PER_FIGURE = 40  # arms per figure: a long evidence base is split, never sq
 def engraftment_range_rows(arms: pd.DataFrame, studies: pd.DataFrame, standard_threshold: float) -> pd.DataFrame:
     """One row per arm for the range plot: ordered by setting, year and study, each MSC arm above its control,
     labelled 'First author Year' (journal and year where no author was read)."""
-    from .interactive import study_label
+    from mscreview.presentation.interactive import study_label
 
     labels = pd.Series([study_label(s) for _, s in studies.iterrows()], index=studies["study_id"])
     rows = arms.assign(study=arms["study_id"].map(labels), setting=arms["setting"].fillna("co_transplantation"),
@@ -265,7 +265,7 @@ def range_plot_caption(rows: pd.DataFrame, lineage: str, setting: str, standard_
 def specification_curve_plot(curve: pd.DataFrame, published: float, title: str):
     """The mean days of every analysis, sorted, with the published value across it; under each point, the
     choices that made it (one row per option, a dot where the option was taken)."""
-    from .engraftment import RULE_LABELS, SELECTION_LABELS
+    from mscreview.analysis.engraftment import RULE_LABELS, SELECTION_LABELS
 
     choices = {"Evidence": sorted(curve["tier"].unique()), "Designs": list(dict.fromkeys(curve["designs"])),
                "Setting": list(dict.fromkeys(curve["setting"])), "Arms": list(SELECTION_LABELS),
@@ -297,7 +297,7 @@ def specification_curve_plot(curve: pd.DataFrame, published: float, title: str):
 
 def evidence_map_rows(studies: pd.DataFrame) -> pd.DataFrame:
     """Studies and patients per setting, MSC source, graft source and design ('not reported' where empty)."""
-    from .characteristics import label
+    from mscreview.analysis.characteristics import label
 
     shown = studies.assign(**{c: studies[c].map(label).fillna("not reported")
                               for c in ("msc_source", "graft_source", "design")},

@@ -420,11 +420,11 @@ def validation_problems(data_dir: Path | str, params: dict) -> list[Problem]:
 
 
 def _strand_problems(search_log: pd.DataFrame, file: str) -> list[Problem]:
-    """Every strand has a name for the search chapter (search.STRAND_LABELS)."""
-    from .search import STRAND_LABELS
+    """Every strand has a name for the search chapter (search_import.STRAND_LABELS)."""
+    from mscreview.evidence.search_import import STRAND_LABELS
 
     return [Problem(file, _line(i), "strand", strand, f"expected a strand named in STRAND_LABELS of "
-                    f"src/mscreview/search.py ({', '.join(STRAND_LABELS)}); name a new strand there")
+                    f"src/mscreview/evidence/search_import.py ({', '.join(STRAND_LABELS)}); name a new strand there")
             for i, strand in search_log["strand"].items() if strand not in STRAND_LABELS]
 
 

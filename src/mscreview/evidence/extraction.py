@@ -1,9 +1,9 @@
 """Double extraction: compare the two independent passes, log disagreements, write the agreed values.
 
-    python -m mscreview.extraction compare     # report agreement, add disagreements to the log
-    python -m mscreview.extraction import ID   # add studies whose disagreements are all resolved
-    python -m mscreview.extraction update ID   # add what an imported study's forms gained since (never overwrites)
-    python -m mscreview.extraction bibliography  # write references.bib from studies.csv and screening.csv
+    python -m mscreview.evidence.extraction compare     # report agreement, add disagreements to the log
+    python -m mscreview.evidence.extraction import ID   # add studies whose disagreements are all resolved
+    python -m mscreview.evidence.extraction update ID   # add what an imported study's forms gained since (never overwrites)
+    python -m mscreview.evidence.extraction bibliography  # write references.bib from studies.csv and screening.csv
 
 Forms come in two tiers: ``primary`` forms (``pass1/``, ``pass2/``) hold what the study's own report says,
 ``secondary`` forms (``secondary/pass1/``, ``secondary/pass2/``) what another review's per-study table prints.
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from .load import read_rows, table_columns, write_rows
-from .params import REPO_ROOT
-from .validate import IDENTITY_COLUMNS, normalise, row_key
+from mscreview.evidence.load import read_rows, table_columns, write_rows
+from mscreview.evidence.validate import IDENTITY_COLUMNS, normalise, row_key
+from mscreview.params import REPO_ROOT
 
 EXTRACTION_DIR = REPO_ROOT / "data" / "extraction"
 PASSES = ("pass1", "pass2")

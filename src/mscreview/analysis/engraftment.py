@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .interactive import Column, sourced_table
 
 LINEAGES = {"neut": "neutrophil", "plt": "platelet"}
 RULE_LABELS = {
@@ -123,36 +122,6 @@ def benefit_summary(arms: pd.DataFrame) -> dict:
         "median_difference_days": float(diffs["difference"].median()) if len(diffs) else float("nan"),
         "median_relative_reduction": float(diffs["relative_reduction"].median()) if len(diffs) else float("nan"),
     }
-
-
-def _spread(row) -> str | None:
-    if pd.notna(row["low"]) and pd.notna(row["high"]):
-        return f"{row['interval']} {row['low']:g}-{row['high']:g}"
-    if pd.notna(row["sd"]):
-        return f"SD {row['sd']:g}"
-    return None
-
-
-def engraftment_columns(lineage: str) -> list[Column]:
-    """The per-arm table of one lineage; provenance is looked up under the lineage's column names."""
-    p = lineage
-    return [
-        Column("Arm", ("label",), lambda r: r["label"] if pd.notna(r["label"]) else r["arm"]),
-        Column("Days", (f"{p}_days",), lambda r: r["days"]),
-        Column("Statistic", (f"{p}_statistic",), lambda r: r["statistic"]),
-        Column("Spread", (f"{p}_interval", f"{p}_low", f"{p}_high", f"{p}_sd"), _spread),
-        Column("Threshold", (f"{p}_threshold",), lambda r: r["threshold"]),
-        Column("From", (f"{p}_days_from",), lambda r: r["days_from"].replace("_", " ")),
-        Column("Engrafted / evaluable", (f"{p}_n_engrafted", f"{p}_n_evaluable"),
-               lambda r: f"{r['n_engrafted']} / {r['n_evaluable']}"
-               if pd.notna(r["n_engrafted"]) and pd.notna(r["n_evaluable"]) else None),
-    ]
-
-
-def engraftment_table(arms: pd.DataFrame, lineage: str, provenance: pd.DataFrame,
-                      studies: pd.DataFrame) -> pd.DataFrame:
-    """Per study arm: days with statistic and spread, threshold, time origin, patients engrafted."""
-    return sourced_table(arms, "outcomes", engraftment_columns(lineage), provenance, studies)
 
 
 def readings_table(readings: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validate import schema_of
+from mscreview.evidence.validate import schema_of
 
 
 def _allowed(field: dict) -> str | None:

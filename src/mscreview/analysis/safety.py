@@ -3,24 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .characteristics import label
-from .interactive import Column, sourced_table
+from mscreview.analysis.characteristics import label
 
 SERIOUS = {"severe", "life_threatening", "fatal"}
-
-
-EVENT_COLUMNS = [
-    Column("Event", ("event",), lambda r: label(r["event"])),
-    Column("Patients", ("n_patients",)),
-    Column("Severity", ("severity",), lambda r: label(r["severity"])),
-    Column("Attribution", ("attribution",), lambda r: label(r["attribution"])),
-    Column("Description", ("description",)),
-]
-
-
-def adverse_events_table(safety: pd.DataFrame, provenance: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    ordered = safety.sort_values(["study_id", "safety_id"], kind="stable")
-    return sourced_table(ordered, "safety", EVENT_COLUMNS, provenance, studies)
 
 
 def safety_statements(studies: pd.DataFrame) -> pd.Series:

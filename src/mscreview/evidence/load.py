@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .validate import resource_paths, schema_of, validate
+from mscreview.evidence.validate import resource_paths, schema_of, validate
 
 PANDAS_TYPES = {"string": "string", "integer": "Int64", "number": "Float64", "date": "string"}
 

@@ -1,6 +1,6 @@
 """Render a staged book to HTML: Jupyter Book 1.x's Sphinx build, with the pages written in parallel.
 
-    python -m mscreview.render STAGE JOBS
+    python -m mscreview.book.render STAGE JOBS
 
 Jupyter Book's command line runs Sphinx in one process. This runs the same build (the configuration and
 arguments its ``build`` command gives Sphinx for an HTML book) with ``JOBS`` processes for writing: the main

@@ -1,6 +1,6 @@
 """Risk of bias: the tools, the two assessors' passes and their reconciliation, and the appraisal table.
 
-    python -m mscreview.risk_of_bias    # write data/risk_of_bias.csv from the passes and the settled disagreements
+    python -m mscreview.evidence.risk_of_bias    # write data/risk_of_bias.csv from the passes and the settled disagreements
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .interactive import Column, sourced_table
-from .validate import RISK_OF_BIAS_TOOLS as TOOLS
+from mscreview.evidence.validate import RISK_OF_BIAS_TOOLS as TOOLS
+from mscreview.params import REPO_ROOT
 
 KEY = ["study_id", "tool", "domain"]
-PASSES_DIR = Path(__file__).resolve().parents[2] / "data" / "extraction" / "risk_of_bias"
+PASSES_DIR = REPO_ROOT / "data" / "extraction" / "risk_of_bias"
 
 # The JBI case-series items in the checklist's order, in our words; the wording was read in the list under
 # Table 2 of PMC7778754 (a review applying the checklist), see data/extraction/risk_of_bias/pass2_notes.md.
@@ -37,24 +37,6 @@ TOOL_LABELS = {"rob2": "RoB 2 (randomized trials)", "robins_i": "ROBINS-I (non-r
 
 def studies_not_assessed(rob: pd.DataFrame, studies: pd.DataFrame) -> list[str]:
     return sorted(set(studies["study_id"]) - set(rob["study_id"]))
-
-
-def judgements_table(rob: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
-    """One row per study and tool, one column per domain; each judgement shows its support and location."""
-    rows = []
-    for (study_id, tool), group in rob.groupby(["study_id", "tool"], sort=True):
-        row = {"study_id": study_id, "Tool": tool}
-        for r in group.itertuples():
-            row[r.domain] = r.judgement.replace("_", " ")
-            row[f"{r.domain}__where"] = f"{r.support} ({r.location})"
-        rows.append(row)
-    wide = pd.DataFrame(rows)
-    domains = list(dict.fromkeys(d for tool in TOOLS.values() for d in tool[0]))
-    columns = [Column("Tool", ("Tool",), lambda r: TOOL_LABELS[r["Tool"]].split(" (")[0])]
-    columns += [Column(d.replace("_", " "), (d,)) for d in domains if d in wide]
-    tips = {("risk_of_bias", r["study_id"], d): r[f"{d}__where"] for _, r in wide.iterrows() for d in domains
-            if d in wide and pd.notna(r.get(d))}
-    return sourced_table(wide, "risk_of_bias", columns, None, studies, tips=tips, tip_prefix="")
 
 
 def compare_passes(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:

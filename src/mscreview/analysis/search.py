@@ -3,34 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-STRAND_LABELS = {
-    "A": "A: MSC co-transplanted with the graft",
-    "B": "B: MSC after transplantation (poor graft function, graft failure)",
-    "C": "C: citation searching of earlier reviews",
-    "D": "D: lead reviewer's orientation and known-study look-ups",
-    "E": "E: records awaiting classification resolved (round 3)",
-    "F": "F: studies named in earlier reviews, looked up by title (round 3)",
-    "G": "G: query families by graft, disease and age (round 3)",
-    "H": "H: per-study tables of earlier reviews (round 3)",
-    "I": "I: poor graft function, graft failure and citation chasing (round 3)",
-    "J": "J: awaiting records, identity and eligibility, first reader (round 4)",
-    "K": "K: awaiting records, identity and eligibility, first reader (round 4)",
-    "L": "L: awaiting records, identity and eligibility, second reader (round 4)",
-    "M": "M: awaiting records, identity and eligibility, second reader (round 4)",
-    "N": "N: risk-of-bias look-ups, first assessor (round 4)",
-    "O": "O: risk-of-bias look-ups, second assessor (round 4)",
-    "P": "P: extraction of newly included studies, first reader (round 4)",
-    "Q": "Q: extraction of newly included studies, second reader (round 4)",
-    "R": "R: risk-of-bias look-ups, first assessor (round 4)",
-    "S": "S: risk-of-bias look-ups, second assessor (round 4)",
-    "T": "T: per-study tables of earlier reviews (round 4)",
-    "U": "U: citation chasing and known-item searches (round 4)",
-    "V": "V: extraction of newly included studies, first reader (round 4)",
-    "W": "W: extraction of newly included studies, second reader (round 4)",
-    "X": "X: candidates from citation chasing, first reader (round 4)",
-    "Y": "Y: candidates from citation chasing, second reader (round 4)",
-    "Z": "Z: author, year and journal of included studies, both readers (round 4)",
-}
+from mscreview.evidence.search_import import STRAND_LABELS
+
 
 FAMILY_LABELS = {
     "round1_cotransplantation": "Round 1: MSC with the graft, broad queries",

@@ -1,6 +1,6 @@
 """Sphinx extension: the per-study audit pages, written from one rendered page.
 
-Every audit page has the same source but for its study's parts (:data:`mscreview.audit.SHELL_SOURCE`).
+Every audit page has the same source but for its study's parts (:data:`mscreview.presentation.audit.SHELL_SOURCE`).
 Sphinx renders that source once, as the shell page; once every page is written, this extension writes each
 study's page as the shell's HTML with the study's parts in its slots, puts it in the search index, and
 removes the shell. At 1,000 studies, reading, resolving and writing each audit page through Sphinx took
@@ -18,7 +18,7 @@ from pathlib import Path
 from docutils import nodes
 from docutils.utils import new_document
 
-from .audit import AUDIT_FOLDER, PARTS_FILE, SHELL_STUDY, write_audit_pages
+from mscreview.presentation.audit import AUDIT_FOLDER, PARTS_FILE, SHELL_STUDY, write_audit_pages
 
 SHELL_DOC = f"{AUDIT_FOLDER}/{SHELL_STUDY}"
 

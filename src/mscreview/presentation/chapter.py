@@ -5,9 +5,9 @@ import os
 
 from IPython.display import Markdown
 
-from .load import Evidence, load_evidence, load_tables
-from .params import PARAMS_FILE, REPO_ROOT, load_params
-from .plots import use_book_style
+from mscreview.evidence.load import Evidence, load_evidence, load_tables
+from mscreview.params import PARAMS_FILE, REPO_ROOT, load_params
+from mscreview.presentation.plots import use_book_style
 
 
 def chapter_setup(params_file: str | None = None, data_tables: list[str] | None = None,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import meta
-from .load import read_table
-from .params import REPO_ROOT, load_params
+from mscreview.analysis import meta
+from mscreview.evidence.load import read_table
+from mscreview.params import REPO_ROOT, load_params
 
 SOURCE_DOI = "10.1186/s13287-021-02304-x"
 # the review pooled randomized trials apart from the non-randomized studies

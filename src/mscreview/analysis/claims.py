@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import engraftment as eg
-from .characteristics import label, patients_total
-from .load import Evidence
-from .safety import serious_related_events, studies_silent_on_safety
-from .tiers import TIER_LABELS, primary_only
+from mscreview.analysis import engraftment as eg
+from mscreview.analysis.characteristics import label, patients_total
+from mscreview.analysis.safety import serious_related_events, studies_silent_on_safety
+from mscreview.evidence.load import Evidence
+from mscreview.evidence.tiers import primary_only
 
 REPRODUCED, PARTLY, NOT_REPRODUCED, UNCHECKABLE = ("reproduced", "partly reproduced", "not reproduced",
                                                     "cannot be checked")
@@ -145,25 +145,3 @@ def published_text(claim: dict) -> str:
 def claim_rows_by_tier(evidence: Evidence, params: dict) -> dict[str, pd.DataFrame]:
     """``claim_rows`` on every tier of evidence, and on the studies' own reports only."""
     return {"all": claim_rows(evidence, params), "primary": claim_rows(primary_only(evidence), params)}
-
-
-def claims_table(by_tier: dict[str, pd.DataFrame], synthesis: dict[str, str] | None = None) -> pd.DataFrame:
-    """The claims table: ours and the status on all tiers and on primary reports only, side by side.
-
-    ``synthesis`` adds what the quantitative synthesis says about some claims."""
-    from .tables import cite_studies
-
-    rows, primary = by_tier["all"], by_tier["primary"].set_index("id")
-    table = pd.DataFrame({
-        "Claim": rows["id"] + ": " + rows["claim"],
-        "Published": rows["published"],
-        f"Ours ({TIER_LABELS['all']})": rows["ours"],
-        f"Status ({TIER_LABELS['all']})": rows["status"],
-        f"Ours ({TIER_LABELS['primary']})": rows["id"].map(primary["ours"]),
-        f"Status ({TIER_LABELS['primary']})": rows["id"].map(primary["status"]),
-        "Why (all tiers)": rows["why"],
-        "Studies behind ours (all tiers)": [cite_studies(ids) for ids in rows["studies"]],
-    })
-    if synthesis is not None:
-        table["Quantitative synthesis"] = [synthesis.get(i) for i in rows["id"]]
-    return table

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from .validate import resource_paths
+from mscreview.evidence.validate import resource_paths
 
 DOWNLOADS_FOLDER = "downloads"
 FIGURE_FORMATS = {"image/svg+xml": "svg", "image/png": "png", "text/csv": "csv"}

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .interactive import study_label
-from .load import Evidence
-from .tiers import LEVEL_LABELS
-from .validate import EXTRACTED_TABLES, RESERVED_STUDY_ID, is_identity, normalise, row_key
+from mscreview.evidence.load import Evidence
+from mscreview.evidence.tiers import LEVEL_LABELS
+from mscreview.evidence.validate import EXTRACTED_TABLES, RESERVED_STUDY_ID, is_identity, normalise, row_key
+from mscreview.presentation.interactive import study_label
 
 AUDIT_FOLDER = "audit"
 TABLE_LABELS = {"studies": "study", "outcomes": "arm", "safety": "adverse event"}
@@ -209,7 +209,7 @@ PARTS_FILE = "pages.json"
 
 def write_audit_sources(evidence: Evidence, stage: Path) -> dict[str, dict[str, str]]:
     """Stage the audit index, the shell page and every study's parts (``audit/pages.json``, which
-    :mod:`mscreview.sphinx_audit` writes into the shell's HTML); returns the parts."""
+    :mod:`mscreview.book.sphinx_audit` writes into the shell's HTML); returns the parts."""
     folder = stage / AUDIT_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     owner = provenance_owner(evidence)

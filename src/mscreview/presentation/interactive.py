@@ -15,8 +15,8 @@ from typing import Callable
 import pandas as pd
 from IPython.display import HTML
 
-from .tiers import LEVEL_LABELS
-from .validate import row_key
+from mscreview.evidence.tiers import LEVEL_LABELS
+from mscreview.evidence.validate import row_key
 
 BUNDLE_FILE = "itables-offline.js"
 MISSING = "-"  # DataTables sorts a hyphen-minus as an empty number, so numeric columns stay numeric

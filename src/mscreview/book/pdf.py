@@ -1,6 +1,6 @@
 """The manuscript as a PDF, from the executed notebooks of the last HTML build (never executed again).
 
-    python -m mscreview.pdf [--output _build]
+    python -m mscreview.book.pdf [--output _build]
 
 Jupyter Book 1.x's LaTeX builder (Sphinx) writes the review's chapters, methods and references (not the
 per-study audit pages nor the downloads page) to LaTeX, and XeLaTeX (Debian's TeX Live, installed by
@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .params import REPO_ROOT
+from mscreview.params import REPO_ROOT
 
 PDF_NAME = "book"
 # pages of the HTML book that are tools for the reader on screen, not parts of the manuscript

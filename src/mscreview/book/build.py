@@ -9,7 +9,7 @@ Atomic: everything is written to a fresh folder under ``_build/builds/``; ``_bui
 switched to the new build only when it completed, so a failed or interrupted build leaves the previous
 book in place.
 
-    python -m mscreview.build [--output _build]
+    python -m mscreview.book.build [--output _build]
 """
 from __future__ import annotations
 
@@ -34,17 +34,17 @@ import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 
-from .audit import write_audit_sources
-from .downloads import write_downloads_page
-from .interactive import BUNDLE_FILE, offline_bundle
-from .load import load_tables
-from .params import PARAMS_FILE, REPO_ROOT, load_params
-from .validate import resource_paths, validation_problems
+from mscreview.evidence.load import load_tables
+from mscreview.evidence.validate import resource_paths, validation_problems
+from mscreview.params import PARAMS_FILE, REPO_ROOT, load_params
+from mscreview.presentation.audit import write_audit_sources
+from mscreview.presentation.downloads import write_downloads_page
+from mscreview.presentation.interactive import BUNDLE_FILE, offline_bundle
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 BOOK_DIR = REPO_ROOT / "book"
 CONFIG_FILE = REPO_ROOT / "_config.yml"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 LOCK_FILE = REPO_ROOT / "constraints.txt"
 CITATION_FILE = REPO_ROOT / "CITATION.cff"
 FINGERPRINT_FILE = "fingerprint.json"
@@ -170,7 +170,7 @@ def chapter_fingerprint(chapter: Chapter, params: dict, params_file: Path) -> st
     notebook = jupytext.read(source)
     paths = resource_paths(params["data_dir"])
     data_files = [Path(params["data_dir"]) / "datapackage.json"] + [paths[t] for t in declared_reads(notebook)]
-    code = sorted(PACKAGE_DIR.glob("*.py"))
+    code = sorted(PACKAGE_DIR.rglob("*.py"))
     injected = injected_values(declared_parameters(notebook), params, params_file, declared_reads(notebook),
                                chapter.variant)
     # a parameter naming a file (published_claims, ...) makes the chapter depend on that file's content
@@ -254,7 +254,7 @@ def write_generated_pages(stage: Path, params: dict) -> dict[str, dict[str, str]
 def render_html(stage: Path, jobs: int) -> None:
     """Jupyter Book's Sphinx build of the staged book, in a process of its own (a fixed hash seed, so that
     set orders, and the pages, are the same on every build)."""
-    command = [sys.executable, "-m", "mscreview.render", str(stage), str(jobs)]
+    command = [sys.executable, "-m", "mscreview.book.render", str(stage), str(jobs)]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
     if result.returncode != 0:
         raise BuildError("Jupyter Book failed:\n" + result.stdout[-6000:] + result.stderr[-6000:])

@@ -1,0 +1,1 @@
+"""Analysis: counts, syntheses and claims computed from the validated evidence."""

@@ -1,0 +1,1 @@
+"""Presentation: figures, tables and the helpers notebooks call to show and glue results."""
