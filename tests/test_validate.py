@@ -262,6 +262,6 @@ def test_a_record_awaiting_classification_names_the_criterion_not_judged(tmp_pat
 def test_a_strand_the_search_chapter_cannot_name_is_refused(tmp_path, params):
     from fixtures import SEARCH_LOG
 
-    folder = write_evidence(tmp_path / "data", search_log=with_change(SEARCH_LOG, 0, strand="AB"))
+    folder = write_evidence(tmp_path / "data", search_log=with_change(SEARCH_LOG, 0, strand="ZZ"))
     (message,) = problems_of(folder, params)
-    assert message.startswith('data/search_log.csv, line 2, column "strand": value "AB": expected a strand named in')
+    assert message.startswith('data/search_log.csv, line 2, column "strand": value "ZZ": expected a strand named in')

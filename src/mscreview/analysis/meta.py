@@ -96,9 +96,10 @@ def restricted_log_likelihood(y: np.ndarray, v: np.ndarray, tau2: float) -> floa
 
 
 def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 200) -> float:
-    """Restricted maximum-likelihood tau^2 by Fisher scoring, starting from DerSimonian-Laird. The likelihood
-    can have a second peak at the boundary; like metafor, zero is taken when its likelihood is higher."""
-    tau2 = dl_tau2(y, v)
+    """Restricted maximum-likelihood tau^2 by Fisher scoring, starting from DerSimonian-Laird. A step that
+    would lower the likelihood is halved (a full step can overshoot and oscillate). The likelihood can have a
+    second peak at the boundary; like metafor, zero is taken when its likelihood is higher."""
+    tau2 = max(0.0, dl_tau2(y, v))
     for _ in range(max_iter):
         w = 1 / (v + tau2)
         mu = np.sum(w * y) / np.sum(w)
@@ -106,7 +107,13 @@ def reml_tau2(y: np.ndarray, v: np.ndarray, tol: float = 1e-10, max_iter: int = 
         trace_p = np.sum(w) - np.sum(w ** 2) / np.sum(w)
         step = (np.sum(p_y ** 2) - trace_p) / (np.sum(w ** 2) - 2 * np.sum(w ** 3) / np.sum(w)
                                                 + (np.sum(w ** 2) / np.sum(w)) ** 2)
+        here = restricted_log_likelihood(y, v, tau2)
         new = max(0.0, tau2 + step)
+        for _ in range(50):
+            if restricted_log_likelihood(y, v, new) >= here:
+                break
+            step /= 2
+            new = max(0.0, tau2 + step)
         if abs(new - tau2) < tol:
             at_zero = restricted_log_likelihood(y, v, 0.0)
             return 0.0 if at_zero > restricted_log_likelihood(y, v, new) else new

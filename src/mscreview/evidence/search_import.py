@@ -2,8 +2,8 @@
 
     python -m mscreview.evidence.search_import
 
-Records are deduplicated by DOI, then PMID, then normalised title: the first record of a report (in
-strand, query and rank order) keeps its decision; later ones become duplicates of it. Decisions are then
+Records are deduplicated by DOI, PMID, normalised title and page address (a page seen again under another
+description is the same record): the first record of a report (in strand, query and rank order) keeps its decision; later ones become duplicates of it. Decisions are then
 aligned with studies.csv (see ``align_with_studies``). Both output files are regenerated on every run: a
 decision is changed in the strand export, never in screening.csv.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mscreview.evidence.load import read_rows, table_columns, write_rows
 from mscreview.params import REPO_ROOT
@@ -46,6 +47,23 @@ STRAND_LABELS = {
     "X": "X: candidates from citation chasing, first reader (round 4)",
     "Y": "Y: candidates from citation chasing, second reader (round 4)",
     "Z": "Z: author, year and journal of included studies, both readers (round 4)",
+    "AA": "AA: author, year and journal of included studies, first reader (round 5)",
+    "AB": "AB: author, year and journal of included studies, second reader (round 5)",
+    "AC": "AC: records awaiting classification (publication), first reader (round 5)",
+    "AD": "AD: records awaiting classification (publication), second reader (round 5)",
+    "AE": "AE: records awaiting classification (outcomes, design), first reader (round 5)",
+    "AF": "AF: records awaiting classification (outcomes, design), second reader (round 5)",
+    "AG": "AG: review tables, known studies' own reports, forward citations (round 5)",
+    "AH": "AH: query families by setting, disease and language (round 5)",
+    "AI": "AI: known-item searches by title, first list (round 5)",
+    "AJ": "AJ: known-item searches by title, second list (round 5)",
+    "AK": "AK: second extraction of a newly found study (round 5)",
+    "AL": "AL: second extraction of a study's own abstract (round 5)",
+    "AM": "AM: journals named beside a DOI's journal code, first reader (round 5)",
+    "AN": "AN: journals named beside a DOI's journal code, second reader (round 5)",
+    "AO": "AO: extraction of a newly identified study, first reader (round 5)",
+    "AP": "AP: extraction of a newly identified study, second reader (round 5)",
+    "AQ": "AQ: publication records of eligible reports on catalogue pages (round 5)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
@@ -53,7 +71,8 @@ DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_
              "awaiting": "awaiting_classification"}
 
 def _title_key(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()[:120]
+    # \w keeps letters of every script: a Russian or Chinese title is not an empty key shared by all of them
+    return re.sub(r"[\W_]+", " ", title.lower()).strip()[:120]
 
 
 def clean_doi(doi: str) -> str:
@@ -61,9 +80,19 @@ def clean_doi(doi: str) -> str:
     return doi if re.fullmatch(r"10\.[0-9]{4,9}/\S+", doi) else ""
 
 
+def page_key(url: str) -> str:
+    """A page's address without scheme, ``www.`` or trailing slash, its host in lower case: one page, one key."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return ""
+    host = parts.netloc.lower().removeprefix("www.")
+    return host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
 def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
     log, records = [], []
-    for strand in sorted(search_dir.glob("strand_*_log.csv")):
+    # Strands in the order they were searched (A-Z, then AA, AB, ...), so that record numbers never shift.
+    for strand in sorted(search_dir.glob("strand_*_log.csv"), key=lambda p: (len(p.name), p.name)):
         log += [dict(r, interface=INTERFACE) for r in read_rows(strand)]
         records += read_rows(strand.with_name(strand.name.replace("_log", "_records")))
     first_seen: dict[str, str] = {}
@@ -72,7 +101,8 @@ def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
         record_id = f"R{number:04d}"
         doi, pmid = clean_doi(record.get("doi", "")), record.get("pmid", "").strip()
         keys = [k for k in (f"doi:{doi.lower()}" if doi else "", f"pmid:{pmid}" if pmid.isdigit() else "",
-                            f"title:{_title_key(record['title'])}" if record.get("title") else "") if k]
+                            f"title:{_title_key(record['title'])}" if _title_key(record.get("title", "")) else "",
+                            f"url:{page_key(record.get('url', ''))}" if page_key(record.get("url", "")) else "") if k]
         original = next((first_seen[k] for k in keys if k in first_seen), "")
         for key in keys:
             first_seen.setdefault(key, original or record_id)
