@@ -96,3 +96,5 @@ def test_a_few_studies_are_cited_and_many_are_counted_and_named_by_key():
     many = few + ["s99"]
     assert cite_studies(many) == f"{len(many)} studies: " + ", ".join(many)
     assert cite_studies([]) == "–"
+    assert cite_studies(many, included=list(reversed(many))) == f"all {len(many)} included studies"
+    assert cite_studies(few[:2], included=many).count("{cite:t}") == 2

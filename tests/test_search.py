@@ -38,3 +38,11 @@ def test_screening_and_search_log_are_what_the_strand_exports_give():
     assert [{k: r[k] for k in log[0] if k in r} for r in read_rows(data / "search_log.csv")] == \
         [{k: str(v) for k, v in r.items()} for r in log]
     assert read_rows(data / "screening.csv") == [{k: str(v) for k, v in r.items()} for r in screening]
+
+
+def test_strands_are_listed_in_the_order_they_were_searched():
+    log = pd.DataFrame({"search_id": ["AB01", "B01", "A01", "AA01"], "strand": ["AB", "B", "A", "AA"],
+                        "results_returned": [1, 1, 1, 1], "date": ["2026-12-02"] * 4, "family": ["known_item_title"] * 4})
+    screening = pd.DataFrame({"search_id": ["AB01", "B01", "A01", "AA01"], "decision": ["duplicate"] * 4})
+    table = search.records_per_strand(log, screening)
+    assert [label.split(":")[0] for label in table.index] == ["A", "B", "AA", "AB"]

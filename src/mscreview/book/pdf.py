@@ -69,8 +69,12 @@ def write_latex(stage: Path, latex_dir: Path) -> None:
                        "latex_elements": {"papersize": "a4paper", "pointsize": "10pt",
                                           "fontpkg": r"\setmainfont{DejaVu Serif}\setsansfont{DejaVu Sans}"
                                                      r"\setmonofont{DejaVu Sans Mono}",
-                                          # wide tables of many columns: a smaller font keeps their words whole
-                                          "preamble": r"\AtBeginEnvironment{tabulary}{\scriptsize}"
+                                          # wide tables of many columns: a smaller font keeps their words whole;
+                                          # pdflscape for the claims table's landscape pages (06_claims.md)
+                                          # ICU line breaking lets a long DOI in a narrow cell break after "/" or "."
+                                          "preamble": r"\usepackage{pdflscape}"
+                                                      r'\XeTeXlinebreaklocale "en" \XeTeXlinebreakskip=0pt plus 1pt'
+                                                      r"\AtBeginEnvironment{tabulary}{\scriptsize}"
                                                       r"\AtBeginEnvironment{longtable}{\scriptsize}"}},
         builder="latex", warningiserror=False, keep_going=True, quiet=True)
     if isinstance(result, Exception) or result:

@@ -17,10 +17,13 @@ def cite(study_id: str) -> str:
 CITED_ONE_BY_ONE = 30
 
 
-def cite_studies(study_ids: list[str]) -> str:
-    """The studies behind a figure: each cited, or, when there are many, counted and named by key."""
+def cite_studies(study_ids: list[str], included: list[str] | None = None) -> str:
+    """The studies behind a figure: all the included studies said in words, else each cited, or, when there
+    are many, counted and named by key."""
     if not study_ids:
         return "–"
+    if included is not None and len(study_ids) > 1 and set(study_ids) == set(included):
+        return f"all {len(study_ids)} included studies"
     if len(study_ids) <= CITED_ONE_BY_ONE:
         return ", ".join(cite(s) for s in study_ids)
     return f"{len(study_ids)} studies: " + ", ".join(study_ids)
@@ -49,10 +52,12 @@ def markdown_table(frame: pd.DataFrame, index: bool = False) -> Markdown:
                                 header, rule, *rows, "```"]))
 
 
-def claims_table(by_tier: dict[str, pd.DataFrame], synthesis: dict[str, str] | None = None) -> pd.DataFrame:
+def claims_table(by_tier: dict[str, pd.DataFrame], synthesis: dict[str, str] | None = None,
+                 included: list[str] | None = None) -> pd.DataFrame:
     """The claims table: ours and the status on all tiers and on primary reports only, side by side.
 
-    ``synthesis`` adds what the quantitative synthesis says about some claims."""
+    ``synthesis`` adds what the quantitative synthesis says about some claims; ``included`` (the study ids)
+    lets a claim that rests on every included study say so instead of listing them."""
     rows, primary = by_tier["all"], by_tier["primary"].set_index("id")
     table = pd.DataFrame({
         "Claim": rows["id"] + ": " + rows["claim"],
@@ -62,7 +67,7 @@ def claims_table(by_tier: dict[str, pd.DataFrame], synthesis: dict[str, str] | N
         f"Ours ({TIER_LABELS['primary']})": rows["id"].map(primary["ours"]),
         f"Status ({TIER_LABELS['primary']})": rows["id"].map(primary["status"]),
         "Why (all tiers)": rows["why"],
-        "Studies behind ours (all tiers)": [cite_studies(ids) for ids in rows["studies"]],
+        "Studies behind ours (all tiers)": [cite_studies(ids, included) for ids in rows["studies"]],
     })
     if synthesis is not None:
         table["Quantitative synthesis"] = [synthesis.get(i) for i in rows["id"]]
