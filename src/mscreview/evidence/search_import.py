@@ -64,6 +64,10 @@ STRAND_LABELS = {
     "AO": "AO: extraction of a newly identified study, first reader (round 5)",
     "AP": "AP: extraction of a newly identified study, second reader (round 5)",
     "AQ": "AQ: publication records of eligible reports on catalogue pages (round 5)",
+    "AR": "AR: extraction of a study's own report, first reader (round 5; the report was not reached)",
+    "AS": "AS: extraction of a study's own report, second reader (round 5)",
+    "AT": "AT: own reports of studies known only from reviews' tables (round 5)",
+    "AU": "AU: extraction of a study's own report, first reader, second attempt (round 5)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
