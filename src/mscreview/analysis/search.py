@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mscreview.evidence.search_import import STRAND_LABELS
+from mscreview.evidence.search_import import STRAND_LABELS, search_order
 
 
 FAMILY_LABELS = {
@@ -38,7 +38,7 @@ def records_per_strand(search_log: pd.DataFrame, screening: pd.DataFrame) -> pd.
     table = log.groupby("strand").agg(queries=("search_id", "size"), results_returned=("results_returned", "sum"),
                                       records_logged=("records_logged", "sum"),
                                       first_day=("date", "min"), last_day=("date", "max"))
-    table = table.loc[[s for s in STRAND_LABELS if s in table.index]]  # in search order: A-Z, then AA, AB, ...
+    table = table.loc[sorted(table.index, key=search_order)]
     table.index = [STRAND_LABELS[s] for s in table.index]
     table.index.name = "Strand"
     return table.rename(columns={"queries": "Queries", "results_returned": "Results returned",

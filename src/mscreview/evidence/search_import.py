@@ -79,6 +79,11 @@ def _title_key(title: str) -> str:
     return re.sub(r"[\W_]+", " ", title.lower()).strip()[:120]
 
 
+def search_order(strand: str) -> tuple[int, str]:
+    """Strands in the order they were searched: A-Z, then AA, AB, ... (so record numbers never shift)."""
+    return len(strand), strand
+
+
 def clean_doi(doi: str) -> str:
     doi = doi.strip().removeprefix("https://doi.org/").removeprefix("http://dx.doi.org/").removeprefix("doi:")
     return doi if re.fullmatch(r"10\.[0-9]{4,9}/\S+", doi) else ""
@@ -95,8 +100,7 @@ def page_key(url: str) -> str:
 
 def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
     log, records = [], []
-    # Strands in the order they were searched (A-Z, then AA, AB, ...), so that record numbers never shift.
-    for strand in sorted(search_dir.glob("strand_*_log.csv"), key=lambda p: (len(p.name), p.name)):
+    for strand in sorted(search_dir.glob("strand_*_log.csv"), key=lambda p: search_order(p.name.split("_")[1])):
         log += [dict(r, interface=INTERFACE) for r in read_rows(strand)]
         records += read_rows(strand.with_name(strand.name.replace("_log", "_records")))
     first_seen: dict[str, str] = {}
@@ -104,9 +108,9 @@ def merge(search_dir: Path = SEARCH_DIR) -> tuple[list[dict], list[dict]]:
     for number, record in enumerate(records, start=1):
         record_id = f"R{number:04d}"
         doi, pmid = clean_doi(record.get("doi", "")), record.get("pmid", "").strip()
-        keys = [k for k in (f"doi:{doi.lower()}" if doi else "", f"pmid:{pmid}" if pmid.isdigit() else "",
-                            f"title:{_title_key(record['title'])}" if _title_key(record.get("title", "")) else "",
-                            f"url:{page_key(record.get('url', ''))}" if page_key(record.get("url", "")) else "") if k]
+        identifiers = {"doi": doi.lower(), "pmid": pmid if pmid.isdigit() else "",
+                       "title": _title_key(record.get("title", "")), "url": page_key(record.get("url", ""))}
+        keys = [f"{kind}:{value}" for kind, value in identifiers.items() if value]
         original = next((first_seen[k] for k in keys if k in first_seen), "")
         for key in keys:
             first_seen.setdefault(key, original or record_id)
