@@ -44,3 +44,29 @@ def extraction_agreement(agreement: pd.DataFrame, studies: pd.DataFrame) -> dict
     included = agreement[agreement["study_id"].isin(studies["study_id"])]
     return {"included": rate(included), "all": rate(agreement),
             "single": int((studies["extraction"] == "single").sum())}
+
+
+IDENTITY_FIELDS = ("first_author", "year", "journal")
+
+
+def identity_completeness(studies: pd.DataFrame) -> dict:
+    """How many included studies have each part of their bibliographic identity sourced, and which lack one.
+
+    ``gaps`` lists, per study with a missing part, the parts missing and the identifiers that still
+    name the report (DOI, PMID), so a reader can look it up.
+    """
+    present = studies[list(IDENTITY_FIELDS)].notna()
+    complete = present.all(axis=1)
+    n = len(studies)
+    gaps = pd.DataFrame({
+        "study_id": studies["study_id"],
+        "missing": present.apply(lambda row: ", ".join(f.replace("_", " ") for f in IDENTITY_FIELDS if not row[f]), axis=1),
+        "doi": studies["doi"], "pmid": studies["pmid"],
+    })[~complete].sort_values("study_id").reset_index(drop=True)
+    return {
+        "studies": n,
+        **{field: int(present[field].sum()) for field in IDENTITY_FIELDS},
+        "complete": int(complete.sum()),
+        "complete_percent": round(100 * int(complete.sum()) / n, 1) if n else None,
+        "gaps": gaps,
+    }
