@@ -68,6 +68,11 @@ STRAND_LABELS = {
     "AS": "AS: extraction of a study's own report, second reader (round 5)",
     "AT": "AT: own reports of studies known only from reviews' tables (round 5)",
     "AU": "AU: extraction of a study's own report, first reader, second attempt (round 5)",
+    "AV": "AV: journals named beside a DOI's journal code (round 6)",
+    "AW": "AW: first authors and journals of included studies on citing pages (round 6)",
+    "AX": "AX: publication year of eligible records waiting on publication (round 6)",
+    "AY": "AY: the missing outcome of records waiting on outcomes or design (round 6)",
+    "AZ": "AZ: own reports of table-only studies; recent reviews' tables (round 6)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
