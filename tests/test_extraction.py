@@ -222,3 +222,20 @@ def test_update_adds_identity_and_review_readings_to_an_imported_study_without_c
     assert added == 3  # author, country, control arm's patients
     assert extraction.update_study("delta2012", data, extraction.log_disagreements(data, forms), forms) == 0
     assert len(list(csv.DictReader((data / "value_crosschecks.csv").open()))) == len(checks) + 1  # + fixture's
+
+
+def test_a_year_the_report_does_not_print_is_filled_from_the_review_table_and_a_printed_one_is_crosschecked(tmp_path):
+    where = "doi:10.1000/review Table 1, row Delta 2012"
+    table = _secondary_form(14.5)
+    table["study"].update({"year": {"value": 2012, "where": where, "level": "citation"},
+                           "first_author": {"value": "Delta", "where": where, "level": "citation"}})
+    report = copy.deepcopy(FORM)
+    report["study"]["year"] = {"value": None, "where": None}  # the report's page prints no date
+    forms = tmp_path / "forms"
+    for folder, form in (("pass1", report), ("pass2", report), ("secondary/pass1", table), ("secondary/pass2", table)):
+        (forms / folder).mkdir(parents=True)
+        (forms / folder / "delta2012.yaml").write_text(yaml.safe_dump(form))
+    cells, crosschecks = extraction.merged_cells("delta2012", [], forms)
+    assert cells[("studies", "delta2012", "year")] == ("2012", where, "citation")
+    assert cells[("studies", "delta2012", "first_author")][1] == "doi:10.1000/delta title page"  # the report's own
+    assert ("studies", "delta2012", "first_author") in {(c["table"], c["row_key"], c["column"]) for c in crosschecks}

@@ -223,7 +223,7 @@ def merged_cells(study_id: str, log: list[dict], extraction_dir: Path = EXTRACTI
     cells = dict(primary)
     crosschecks = []
     for cell, (value, where, level) in secondary.items():
-        if cell not in cells and not (cell[2] in IDENTITY_COLUMNS and primary):
+        if cell not in cells:
             cells[cell] = (value, where, level)
         else:
             report, location = _split_where(where)

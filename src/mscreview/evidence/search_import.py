@@ -73,6 +73,8 @@ STRAND_LABELS = {
     "AX": "AX: publication year of eligible records waiting on publication (round 6)",
     "AY": "AY: the missing outcome of records waiting on outcomes or design (round 6)",
     "AZ": "AZ: own reports of table-only studies; recent reviews' tables (round 6)",
+    "BA": "BA: journals named beside a DOI's journal code, second look (round 6)",
+    "BB": "BB: double extraction of a table-only study's own report (round 6)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
