@@ -75,6 +75,8 @@ STRAND_LABELS = {
     "AZ": "AZ: own reports of table-only studies; recent reviews' tables (round 6)",
     "BA": "BA: journals named beside a DOI's journal code, second look (round 6)",
     "BB": "BB: double extraction of a table-only study's own report (round 6)",
+    "BC": "BC: author lists and journals on catalogue-format pages (round 6)",
+    "BD": "BD: years and missing outcomes on catalogue-format pages (round 6)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
