@@ -77,6 +77,8 @@ STRAND_LABELS = {
     "BB": "BB: double extraction of a table-only study's own report (round 6)",
     "BC": "BC: author lists and journals on catalogue-format pages (round 6)",
     "BD": "BD: years and missing outcomes on catalogue-format pages (round 6)",
+    "BE": "BE: first authors on author and catalogue pages (round 6)",
+    "BF": "BF: eligible studies in niches not searched before (round 6)",
 }
 
 DECISIONS = {"eligible": "included", "excluded_title_abstract": "excluded_title_abstract",
