@@ -57,7 +57,7 @@ def identity_completeness(studies: pd.DataFrame) -> dict:
     """
     present = studies[list(IDENTITY_FIELDS)].notna()
     complete = present.all(axis=1)
-    n = len(studies)
+    n, n_complete = len(studies), int(complete.sum())
     gaps = pd.DataFrame({
         "study_id": studies["study_id"],
         "missing": present.apply(lambda row: ", ".join(f.replace("_", " ") for f in IDENTITY_FIELDS if not row[f]), axis=1),
@@ -66,7 +66,7 @@ def identity_completeness(studies: pd.DataFrame) -> dict:
     return {
         "studies": n,
         **{field: int(present[field].sum()) for field in IDENTITY_FIELDS},
-        "complete": int(complete.sum()),
-        "complete_percent": round(100 * int(complete.sum()) / n, 1) if n else None,
+        "complete": n_complete,
+        "complete_percent": round(100 * n_complete / n, 1) if n else None,
         "gaps": gaps,
     }
